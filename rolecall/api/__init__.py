@@ -1,0 +1,1 @@
+"""The operation layer shared by every service: registry, call context, authorization."""

@@ -1,0 +1,1 @@
+"""The audit trail: one CloudTrail-style record per API call, durably written."""

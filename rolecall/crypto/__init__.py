@@ -1,0 +1,1 @@
+"""Secrets at rest: the server keyring (AES-GCM) and password hashing (scrypt)."""

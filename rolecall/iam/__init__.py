@@ -1,0 +1,1 @@
+"""The IAM control plane: users, groups, roles, policies and the rest of IAM's API."""

@@ -1,0 +1,3 @@
+"""IAM operations; importing this package registers them all."""
+
+from . import users  # noqa: F401

@@ -1,0 +1,1 @@
+"""The HTTP endpoint: one ASGI app serving every rolecall service."""

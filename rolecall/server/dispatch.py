@@ -1,0 +1,272 @@
+"""The request pipeline: HTTP → authenticate → authorize → operation → response + audit.
+
+:class:`Dispatcher` is synchronous and transport-free: it takes an
+:class:`~rolecall.auth.sigv4.HttpRequest` and peer facts and returns a
+:class:`Reply` (status, headers, body, and the audit event to make durable
+before the reply is sent).  Every failure becomes an AWS error document; nothing
+else ever reaches the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from rolecall.api.call import Call, RequestInfo
+from rolecall.api.context import global_context
+from rolecall.api.preauthorize import preauthorize
+from rolecall.api.registry import OperationDef, load_operations, lookup
+from rolecall.audit.record import AuditEvent, build_event
+from rolecall.audit.writer import AuditWriter, KeyUse
+from rolecall.auth.credentials import CredentialResolver, Credentials
+from rolecall.auth.principal import SessionKind
+from rolecall.auth.sigv4 import (
+    HttpRequest,
+    InvalidClientTokenId,
+    MissingAuthenticationToken,
+    parse_signed_request,
+)
+from rolecall.authz.spec import OperationAuth, load_operation_auth
+from rolecall.clock import wall_time
+from rolecall.protocol.errors import (
+    AWSError,
+    InternalFailure,
+    InvalidAction,
+    MalformedQueryString,
+    MissingAction,
+)
+from rolecall.protocol.model import OperationSpec
+from rolecall.protocol.query_encode import encode_error
+from rolecall.runtime import Runtime
+from rolecall.sts.tokens import SessionTokenCodec
+
+log = logging.getLogger(__name__)
+
+XMLNS = {
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+}
+SERVICES = tuple(XMLNS)
+#: STS operations called without a signature (the token in the request authenticates).
+UNSIGNED = {"AssumeRoleWithWebIdentity": "sts", "AssumeRoleWithSAML": "sts"}
+_KEY_USE_INTERVAL = 60.0
+
+
+class NotImplementedOperation(AWSError):
+    """The operation exists in AWS's API but rolecall does not implement it."""
+
+    code = "NotImplemented"
+    status = 501
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send back, and the audit event that must be durable first."""
+
+    status: int
+    body: bytes
+    request_id: str
+    event: AuditEvent | None
+
+
+@dataclass
+class _Progress:
+    """What is known about a request so far, for error handling and the audit record."""
+
+    service: str = "iam"
+    action: str | None = None
+    access_key_id: str | None = None
+    credentials: Credentials | None = None
+    params: dict[str, Any] | None = None
+    op: OperationDef | None = None
+    auth: OperationAuth | None = None
+    call: Call | None = None
+    region: str = "us-east-1"
+
+
+class Dispatcher:
+    """Turns HTTP requests into operation calls."""
+
+    def __init__(self, runtime: Runtime, audit: AuditWriter | None) -> None:
+        load_operations()
+        self.runtime = runtime
+        self.audit = audit
+        self.tokens = SessionTokenCodec(runtime.keyring)
+        self.credentials = CredentialResolver(
+            runtime.directory, runtime.keyring, self.tokens, runtime.clock
+        )
+        self._key_uses: dict[tuple[str, str, str], float] = {}
+
+    def handle(
+        self, http: HttpRequest, *, source_ip: str, secure: bool, user_agent: str | None
+    ) -> Reply:
+        """Run one request to completion (audit event not yet durable)."""
+        request_id = str(uuid.uuid4())
+        now = self.runtime.clock.time()
+        progress = _Progress(region=self.runtime.settings.region)
+        result: dict[str, Any] | None = None
+        try:
+            body, result = self._run(http, request_id, now, source_ip, secure, user_agent, progress)
+            status = 200
+        except AWSError as error:
+            body, status = self._error(error, request_id, progress)
+            event = self._event(progress, request_id, now, source_ip, user_agent, None, error)
+            return Reply(status, body, request_id, event)
+        except Exception:
+            log.exception("internal error in %s:%s", progress.service, progress.action)
+            failure = InternalFailure()
+            body, status = self._error(failure, request_id, progress)
+            event = self._event(progress, request_id, now, source_ip, user_agent, None, failure)
+            return Reply(status, body, request_id, event)
+        event = self._event(progress, request_id, now, source_ip, user_agent, result, None)
+        return Reply(status, body, request_id, event)
+
+    def _error(self, error: AWSError, request_id: str, progress: _Progress) -> tuple[bytes, int]:
+        return encode_error(
+            error, request_id, XMLNS.get(progress.service, XMLNS["iam"])
+        ), error.status
+
+    def _run(
+        self,
+        http: HttpRequest,
+        request_id: str,
+        now: float,
+        source_ip: str,
+        secure: bool,
+        user_agent: str | None,
+        progress: _Progress,
+    ) -> tuple[bytes, dict[str, Any] | None]:
+        pairs = _form_params(http)
+        action = next((v for k, v in pairs if k == "Action"), None)
+        progress.action = action
+        try:
+            info = parse_signed_request(http, now=wall_time())
+        except MissingAuthenticationToken:
+            if action in UNSIGNED:
+                progress.service = UNSIGNED[action]
+            raise
+        progress.service = info.service
+        progress.access_key_id = info.access_key_id
+        progress.region = info.region
+        if info.service not in SERVICES:
+            raise InvalidAction(f"rolecall does not implement the service '{info.service}'.")
+        if action is None:
+            raise MissingAction("Missing Action")
+        spec: OperationSpec = self.runtime.models.operation(info.service, action)
+        op = lookup(info.service, action)
+        progress.op = op
+        progress.auth = load_operation_auth(info.service).get(action)
+        creds = self.credentials.resolve(info.access_key_id, info.security_token)
+        self.runtime.verifier.verify(http, info, creds.secret)
+        progress.credentials = creds
+        principal = creds.principal
+        session = principal.session
+        if (
+            info.service == "iam"
+            and session is not None
+            and session.kind is SessionKind.SESSION_TOKEN
+            and session.mfa_at is None
+        ):
+            # AWS: GetSessionToken credentials cannot call IAM without MFA.
+            raise InvalidClientTokenId()
+        self._note_key_use(principal.access_key_id, info.service, info.region, session is None)
+        params = spec.decode(
+            [
+                (k, v)
+                for k, v in pairs
+                if k not in ("Action", "Version") and not k.startswith("X-Amz-")
+            ]
+        )
+        progress.params = params
+        if op is None:
+            raise NotImplementedOperation(
+                f"rolecall does not implement {info.service}:{action} yet."
+            )
+        request = RequestInfo(request_id, source_ip, user_agent, info.region, secure, now)
+        context = global_context(
+            principal,
+            now=now,
+            source_ip=source_ip,
+            secure=secure,
+            region=info.region,
+            user_agent=user_agent,
+            principal_tags=creds.principal_tags,
+        )
+        call = Call(
+            self.runtime, request, info.service, action, params, principal, creds.view, context
+        )
+        progress.call = call
+        if op.pre_authorize and progress.auth is not None:
+            preauthorize(call, progress.auth)
+        result = op.handler(call)
+        result_dict = dict(result) if result is not None else None
+        return spec.encode_result(result_dict, request_id), result_dict
+
+    def _note_key_use(self, key_id: str | None, service: str, region: str, long_term: bool) -> None:
+        if not long_term or key_id is None or self.audit is None:
+            return
+        key = (key_id, service, region)
+        now = time.monotonic()
+        if now - self._key_uses.get(key, -_KEY_USE_INTERVAL) < _KEY_USE_INTERVAL:
+            return
+        self._key_uses[key] = now
+        self.audit.note(KeyUse(key_id, datetime.now(UTC), service, region))
+
+    def _event(
+        self,
+        progress: _Progress,
+        request_id: str,
+        now: float,
+        source_ip: str,
+        user_agent: str | None,
+        result: dict[str, Any] | None,
+        error: AWSError | None,
+    ) -> AuditEvent | None:
+        if self.audit is None:
+            return None
+        creds = progress.credentials
+        op = progress.op
+        auth = progress.auth
+        call = progress.call
+        return build_event(
+            service=progress.service,
+            operation=progress.action or "",
+            time=now,
+            region=progress.region,
+            source_ip=source_ip,
+            user_agent=user_agent,
+            request_id=request_id,
+            principal=creds.principal if creds else None,
+            access_key_id=progress.access_key_id,
+            recipient_account=creds.principal.account_id if creds else None,
+            read_only=auth.read_only if auth else False,
+            params=progress.params,
+            result=result,
+            error_code=error.code if error else None,
+            error_message=error.message if error else None,
+            resources=call.resources if call else [],
+            secret_params=op.secret_params if op else frozenset(),
+            secret_results=op.secret_results if op else frozenset(),
+        )
+
+
+def _form_params(http: HttpRequest) -> list[tuple[str, str]]:
+    """Query-string and form-body parameters, in that order."""
+    pairs: list[tuple[str, str]] = []
+    try:
+        if http.raw_query:
+            pairs.extend(parse_qsl(http.raw_query, keep_blank_values=True, errors="strict"))
+        if http.body and http.method == "POST":
+            content_type = next((v for k, v in http.headers if k.lower() == "content-type"), "")
+            if not content_type or "x-www-form-urlencoded" in content_type.lower():
+                pairs.extend(
+                    parse_qsl(http.body.decode("utf-8"), keep_blank_values=True, errors="strict")
+                )
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedQueryString("The query string is not valid UTF-8 form data.") from None
+    return pairs

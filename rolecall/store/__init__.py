@@ -1,0 +1,1 @@
+"""Persistence: the SQL schema, migrations, and transactions on SQLite or PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of rolecall's schema (applied automatically at start)."""

@@ -1,0 +1,1 @@
+"""AWS Security Token Service: temporary credentials for roles, users and federated users."""

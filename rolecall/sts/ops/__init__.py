@@ -1,0 +1,3 @@
+"""STS operations; importing this package registers them all."""
+
+from . import caller_identity  # noqa: F401
