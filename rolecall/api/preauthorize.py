@@ -162,8 +162,13 @@ def _stored_by_arn(call: Call, arn: str) -> Target:
 def condition_values(
     call: Call, keys: tuple[ConditionKeyUse, ...], target: Target
 ) -> dict[str, tuple[str, ...]]:
-    """Operation-specific condition keys for one authorization question."""
-    out: dict[str, tuple[str, ...]] = {}
+    """Operation-specific condition keys for one authorization question.
+
+    The tags of a stored target are always present (``aws:ResourceTag/*`` and
+    ``iam:ResourceTag/*``): they are keys of the resource type, which the
+    reference lists with the resource rather than with each action.
+    """
+    out: dict[str, tuple[str, ...]] = resource_tag_keys(target.tags)
     for use in keys:
         key = use.key.lower()
         if use.source == "param" and use.param:

@@ -1,3 +1,3 @@
 """IAM operations; importing this package registers them all."""
 
-from . import users  # noqa: F401
+from . import access_keys, identity_policies, managed_policies, roles, users  # noqa: F401
