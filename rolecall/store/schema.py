@@ -230,6 +230,8 @@ login_profiles = Table(
     Column("password_reset_required", Boolean, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("password_changed_at", Timestamp, nullable=False),
+    # JSON list of earlier password hashes, newest first (PasswordReusePrevention).
+    Column("password_history", Text),
 )
 
 mfa_devices = Table(
