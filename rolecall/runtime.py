@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rolecall.audit.writer import AuditWriter
 from rolecall.auth.sigv4 import SigV4Verifier
 from rolecall.clock import Clock
 from rolecall.crypto.keyring import Keyring, load_keyring
@@ -19,6 +20,7 @@ from rolecall.iam.directory import Directory
 from rolecall.protocol.model import ServiceModels
 from rolecall.store.engine import Store, sqlite_url
 from rolecall.store.migrate import upgrade
+from rolecall.sts.tokens import SessionTokenCodec
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -63,11 +65,21 @@ class Runtime:
         if migrate:
             upgrade(self.store)
         self.keyring = keyring or load_keyring(settings.data_dir)
-        self.clock = clock or Clock()
+        if clock is not None:
+            self.clock = clock
+        elif settings.dev_clock:
+            from rolecall.devclock import DevClock
+
+            self.clock = DevClock(self.store)
+        else:
+            self.clock = Clock()
         self.catalog: Catalog = load_catalog()
         self.directory = Directory(self.store, self.catalog)
         self.models = ServiceModels()
         self.verifier = SigV4Verifier()
+        self.tokens = SessionTokenCodec(self.keyring)
+        #: the audit writer, once a server runs (usage bookkeeping goes through it)
+        self.audit: AuditWriter | None = None
 
     def close(self) -> None:
         """Release database connections."""

@@ -78,19 +78,28 @@ class Account:
     access_key_id: str
     secret_access_key: str
 
-    def client(
+    def client(  # type: ignore[no-untyped-def]
         self,
         service: str,
         key: str | None = None,
         secret: str | None = None,
         token: str | None = None,
-    ):  # type: ignore[no-untyped-def]
-        return make_client(
-            self.server, service, key or self.access_key_id, secret or self.secret_access_key, token
-        )
+        *,
+        validate: bool = True,
+    ):
+        key, secret = key or self.access_key_id, secret or self.secret_access_key
+        return make_client(self.server, service, key, secret, token, validate)
 
 
-def make_client(server: Server, service: str, key: str, secret: str, token: str | None = None):  # type: ignore[no-untyped-def]
+def make_client(  # type: ignore[no-untyped-def]
+    server: Server,
+    service: str,
+    key: str,
+    secret: str,
+    token: str | None = None,
+    validate: bool = True,
+):
+    """A boto3 client for the server (``validate=False`` lets bad input reach the server)."""
     return boto3.client(
         service,
         endpoint_url=server.endpoint,
@@ -98,7 +107,9 @@ def make_client(server: Server, service: str, key: str, secret: str, token: str 
         aws_access_key_id=key,
         aws_secret_access_key=secret,
         aws_session_token=token,
-        config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+        config=Config(
+            retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30, parameter_validation=validate
+        ),
     )
 
 

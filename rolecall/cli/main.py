@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from . import account
+from . import account, clock, role
 from .serve import serve
 
 app = typer.Typer(help="rolecall: a self-hosted, AWS-compatible IAM and STS.", no_args_is_help=True)
 app.command("serve")(serve)
 app.add_typer(account.app, name="account")
+app.add_typer(clock.app, name="clock")
+app.add_typer(role.app, name="role")
 
 
 def _mount_optional() -> None:

@@ -33,6 +33,15 @@ from .directory import AccountView
 log = logging.getLogger(__name__)
 
 EMPTY = policy_group([])
+ALLOW_ALL = policy_group(
+    [
+        compile_policy(
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+            PolicyKind.IDENTITY,
+            PolicySource("root", "none"),
+        )
+    ]
+)
 
 
 def inline_documents(
@@ -210,7 +219,8 @@ def principal_policies(view: AccountView, principal: Principal) -> PrincipalPoli
     # session policies, of which there may be none (then it can do nothing).
     assert session is not None and session.kind is SessionKind.FEDERATION
     if session.user_id is None:
-        identity, boundary = EMPTY, None
+        # Made by the root user, who may do anything: the session policies decide.
+        identity, boundary = ALLOW_ALL, None
     else:
         identity, boundary = user_policies(view, session.user_id)
     sessions = view.memo(

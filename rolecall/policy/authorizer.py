@@ -74,11 +74,16 @@ class ResourcePolicies:
         account: the account that owns the resource (``None``: the caller's).
         policy: the resource-based policy (a role's trust policy for AssumeRole).
         rcps: one group per organization level of the owning account.
+        required: the resource-based policy must itself allow, even within one
+            account.  AWS documents role trust policies (and KMS key policies) as
+            such exceptions: an identity-based policy alone never lets anyone
+            assume a role.
     """
 
     account: str | None = None
     policy: PolicyGroup | None = None
     rcps: tuple[PolicyGroup, ...] = ()
+    required: bool = False
 
 
 NO_RESOURCE_POLICIES = ResourcePolicies()
@@ -190,6 +195,8 @@ def _combine(
         return _IMPLICIT[PolicyType.RCP]
     boundary_ok = boundary is None or boundary == _ALLOW
     session_ok = session is None or session == _ALLOW
+    if resources.required and res != _ALLOW:
+        return _IMPLICIT[PolicyType.RESOURCE]
     if _same_account(caller, resources):
         if res == _ALLOW:
             if strength == PrincipalMatch.DIRECT:

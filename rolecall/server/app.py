@@ -20,9 +20,12 @@ from typing import Any
 
 from rolecall.audit.writer import AuditWriter
 from rolecall.auth.sigv4 import HttpRequest
+from rolecall.protocol.errors import AWSError
+from rolecall.protocol.query_encode import encode_error
 from rolecall.runtime import Runtime, Settings
 
-from .dispatch import Dispatcher
+from . import control
+from .dispatch import XMLNS, Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class RolecallApp:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.audit = AuditWriter(runtime.store) if runtime.settings.audit else None
+        runtime.audit = self.audit
         self.dispatcher = Dispatcher(runtime, self.audit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,6 +86,9 @@ class RolecallApp:
             headers=headers,
             body=body,
         )
+        if scope["path"] == control.PATH:
+            await self._control(request, send)
+            return
         client = scope.get("client")
         user_agent = next((v for k, v in headers if k.lower() == "user-agent"), None)
         reply = self.dispatcher.handle(
@@ -100,6 +107,16 @@ class RolecallApp:
                 await _send(send, 503, b"", "text/xml", reply.request_id)
                 return
         await _send(send, reply.status, reply.body, "text/xml", reply.request_id)
+
+    async def _control(self, request: HttpRequest, send: Send) -> None:
+        try:
+            body = control.handle_clock(self.runtime, self.dispatcher.credentials, request)
+        except AWSError as error:
+            await _send(
+                send, error.status, encode_error(error, "control", XMLNS["iam"]), "text/xml", None
+            )
+            return
+        await _send(send, 200, body, "application/json", None)
 
 
 async def _send(

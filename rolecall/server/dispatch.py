@@ -33,7 +33,9 @@ from rolecall.auth.sigv4 import (
 )
 from rolecall.authz.spec import OperationAuth, load_operation_auth
 from rolecall.clock import wall_time
+from rolecall.devclock import DevClock
 from rolecall.protocol.errors import (
+    AccessDenied,
     AWSError,
     InternalFailure,
     InvalidAction,
@@ -43,7 +45,6 @@ from rolecall.protocol.errors import (
 from rolecall.protocol.model import OperationSpec
 from rolecall.protocol.query_encode import encode_error
 from rolecall.runtime import Runtime
-from rolecall.sts.tokens import SessionTokenCodec
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,8 @@ class Dispatcher:
         load_operations()
         self.runtime = runtime
         self.audit = audit
-        self.tokens = SessionTokenCodec(runtime.keyring)
         self.credentials = CredentialResolver(
-            runtime.directory, runtime.keyring, self.tokens, runtime.clock
+            runtime.directory, runtime.keyring, runtime.tokens, runtime.clock
         )
         self._key_uses: dict[tuple[str, str, str], float] = {}
 
@@ -107,7 +107,10 @@ class Dispatcher:
     ) -> Reply:
         """Run one request to completion (audit event not yet durable)."""
         request_id = str(uuid.uuid4())
-        now = self.runtime.clock.time()
+        clock = self.runtime.clock
+        if isinstance(clock, DevClock):
+            clock.refresh()
+        now = clock.time()
         progress = _Progress(region=self.runtime.settings.region)
         result: dict[str, Any] | None = None
         try:
@@ -166,14 +169,10 @@ class Dispatcher:
         progress.credentials = creds
         principal = creds.principal
         session = principal.session
-        if (
-            info.service == "iam"
-            and session is not None
-            and session.kind is SessionKind.SESSION_TOKEN
-            and session.mfa_at is None
-        ):
-            # AWS: GetSessionToken credentials cannot call IAM without MFA.
-            raise InvalidClientTokenId()
+        if session is not None:
+            _check_session_scope(
+                session.kind, session.mfa_at is not None, info.service, action, principal.arn
+            )
         self._note_key_use(principal.access_key_id, info.service, info.region, session is None)
         params = spec.decode(
             [
@@ -252,6 +251,27 @@ class Dispatcher:
             resources=call.resources if call else [],
             secret_params=op.secret_params if op else frozenset(),
             secret_results=op.secret_results if op else frozenset(),
+        )
+
+
+_SESSION_TOKEN_STS = frozenset({"AssumeRole", "GetCallerIdentity"})
+
+
+def _check_session_scope(kind: SessionKind, mfa: bool, service: str, action: str, arn: str) -> None:
+    """What AWS lets some kinds of temporary credentials call at all."""
+    if kind is SessionKind.SESSION_TOKEN:
+        if service == "iam" and not mfa:
+            # GetSessionToken credentials cannot call IAM unless MFA-authenticated.
+            raise InvalidClientTokenId()
+        if service == "sts" and action not in _SESSION_TOKEN_STS:
+            raise AccessDenied(f"Cannot call {action} with session credentials")
+    elif kind is SessionKind.FEDERATION and (
+        service == "iam" or (service == "sts" and action != "GetCallerIdentity")
+    ):
+        # Federated users cannot use IAM, nor STS beyond GetCallerIdentity.
+        raise AccessDenied(
+            f"User: {arn} is not authorized to perform: {service}:{action} "
+            "with federated user credentials"
         )
 
 

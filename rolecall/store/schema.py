@@ -300,6 +300,15 @@ service_role_deletions = Table(
     Column("created_at", Timestamp, nullable=False),
 )
 
+# Server-wide settings shared by every process on the store (e.g. the offset of
+# the development clock).
+server_state = Table(
+    "server_state",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 # CloudTrail-style audit trail.  The full record is kept as JSON; the columns
 # beside it are what queries filter and sort on, indexed accordingly.
 audit_events = Table(

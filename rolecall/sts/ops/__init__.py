@@ -1,3 +1,3 @@
 """STS operations; importing this package registers them all."""
 
-from . import caller_identity  # noqa: F401
+from . import access_key_info, assume_role, caller_identity, federation, session_token  # noqa: F401

@@ -1,0 +1,106 @@
+"""What every STS operation that issues credentials shares.
+
+Durations, session policies (validated, size-checked, "packed"), session tags,
+and minting the temporary credentials themselves (an ``ASIA...`` key id that
+encodes the account, a fresh secret, and a self-contained session token).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rolecall.auth.principal import Session
+from rolecall.iam import ids
+from rolecall.iam.directory import AccountView
+from rolecall.iam.documents import check_document
+from rolecall.policy import PolicyKind
+from rolecall.protocol.errors import AWSError, InvalidParameterValue, MalformedPolicyDocument
+
+from .tokens import SessionTokenCodec
+
+SESSION_POLICY_MAX = 2048
+#: Bytes available to the packed (compressed) session policies and tags.
+PACKED_ALLOTMENT = 2048
+MAX_SESSION_TAGS = 50
+
+
+class PackedPolicyTooLarge(AWSError):
+    """The packed session policies and tags exceed what a token may carry."""
+
+    code = "PackedPolicyTooLarge"
+    status = 400
+
+
+def check_session_policies(
+    view: AccountView | None, policy: str | None, policy_arns: Sequence[str]
+) -> None:
+    """Validate session policies: the inline document, and managed ARNs of ``view``'s account."""
+    plain = (policy or "") + "".join(policy_arns)
+    if len(plain) > SESSION_POLICY_MAX:
+        raise PackedPolicyTooLarge(
+            "The plaintext of the session policies exceeds the 2048 character limit."
+        )
+    if policy is not None:
+        check_document(policy, PolicyKind.SESSION)
+    for arn in policy_arns:
+        if view is None or view.policy_document(arn) is None:
+            raise MalformedPolicyDocument(f"Policy {arn} does not exist or is not attachable.")
+
+
+def check_tags(tags: Sequence[dict[str, str]] | None, transitive: Sequence[str] | None) -> None:
+    """Session tag rules: at most 50, unique keys (case-insensitive), transitive keys among them."""
+    tags = tags or []
+    if len(tags) > MAX_SESSION_TAGS:
+        raise InvalidParameterValue(
+            f"The number of session tags exceeds the limit of {MAX_SESSION_TAGS}."
+        )
+    keys = [t["Key"].lower() for t in tags]
+    if len(set(keys)) != len(keys):
+        raise InvalidParameterValue(
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+        )
+    for key in transitive or []:
+        if key.lower() not in keys:
+            raise InvalidParameterValue(
+                f"The transitive tag key {key} must also be included in the session tags."
+            )
+
+
+def packed_size(
+    policy: str | None, policy_arns: Sequence[str], tags: Sequence[tuple[str, str]]
+) -> int | None:
+    """``PackedPolicySize`` (percent of the allotment); raises PackedPolicyTooLarge above 100.
+
+    ``None`` when nothing was packed (no session policies and no tags), as AWS
+    then omits the member.
+    """
+    if policy is None and not policy_arns and not tags:
+        return None
+    minified = json.dumps(json.loads(policy), separators=(",", ":")) if policy else ""
+    blob = "\n".join([minified, *policy_arns, *(f"{k}={v}" for k, v in tags)]).encode()
+    percent = math.ceil(100 * len(zlib.compress(blob, 9)) / PACKED_ALLOTMENT)
+    if percent > 100:
+        raise PackedPolicyTooLarge(
+            f"Packed policy consumes {percent}% of allotted space, please use smaller policy."
+        )
+    return percent
+
+
+def mint(codec: SessionTokenCodec, session: Session) -> dict[str, Any]:
+    """The ``Credentials`` structure for a session (its key id and secret are in it)."""
+    return {
+        "AccessKeyId": session.access_key_id,
+        "SecretAccessKey": session.secret_access_key,
+        "SessionToken": codec.encode(session),
+        "Expiration": datetime.fromtimestamp(session.expires_at, UTC),
+    }
+
+
+def new_key_pair(account_id: str) -> tuple[str, str]:
+    """A temporary access key id (``ASIA...``) and its secret."""
+    return ids.access_key_id(account_id, ids.TEMPORARY_KEY), ids.secret_access_key()
