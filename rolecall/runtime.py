@@ -37,6 +37,9 @@ class Settings:
     dev_clock: bool = False
     #: CloudTrail-style audit records are written (tests may turn it off)
     audit: bool = True
+    #: append an encoded authorization failure message to AccessDenied (IAM and
+    #: STS do not on AWS; some tooling wants to see one)
+    encode_authorization_messages: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -8,6 +8,7 @@ through the store the server uses, so tests never see each other's entities.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -108,7 +109,10 @@ def make_client(  # type: ignore[no-untyped-def]
         aws_secret_access_key=secret,
         aws_session_token=token,
         config=Config(
-            retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30, parameter_validation=validate
+            retries={"max_attempts": 1},
+            connect_timeout=5,
+            read_timeout=30,
+            parameter_validation=validate,
         ),
     )
 
@@ -132,12 +136,9 @@ def _drop_pg_database(name: str) -> None:
     )
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    backend: str = request.param
-    data_dir = tmp_path_factory.mktemp(f"rolecall-{backend}")
+@contextlib.contextmanager
+def running_server(backend: str, data_dir: Path, *extra: str) -> Iterator[Server]:
+    """Start ``rolecall serve`` as a separate process and stop it afterwards."""
     pg_name = None
     if backend == "postgresql":
         pg_name, url = _pg_database()
@@ -155,7 +156,7 @@ def server(
         str(port),
         "--data-dir",
         str(data_dir),
-        "--dev-clock",
+        *extra,
     ]
     if backend == "postgresql":
         cmd += ["--database", url]
@@ -179,6 +180,17 @@ def server(
             proc.kill()
         if pg_name:
             _drop_pg_database(pg_name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    backend: str = request.param
+    with running_server(
+        backend, tmp_path_factory.mktemp(f"rolecall-{backend}"), "--dev-clock"
+    ) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

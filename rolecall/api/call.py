@@ -113,7 +113,32 @@ class Call:
         decision = self.decide(action, resource, extra, resources=resources)
         if not decision.allowed:
             self.denial = decision
-            raise AccessDenied(decision.message(self.principal.arn, action, resource))
+            message = decision.message(self.principal.arn, action, resource)
+            if self.runtime.settings.encode_authorization_messages:
+                message += " Encoded authorization failure message: " + self._encode_denial(
+                    action, resource, extra, resources
+                )
+            raise AccessDenied(message)
+
+    def _encode_denial(
+        self,
+        action: str,
+        resource: str,
+        extra: Mapping[str, tuple[str, ...]] | None,
+        resources: ResourcePolicies,
+    ) -> str:
+        from rolecall.sts.authorization_messages import encode
+
+        explained = self.decide(action, resource, extra, resources=resources, explain=True)
+        return encode(
+            self.runtime.keyring,
+            explained,
+            principal_id=self.principal.principal_id,
+            principal_arn=self.principal.arn,
+            action=action,
+            resource=resource,
+            context={**self.context.values, **(extra or {})},
+        )
 
     @contextmanager
     def write(self, account_id: str | None = None) -> Iterator[Connection]:

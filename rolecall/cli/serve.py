@@ -36,10 +36,20 @@ def serve(
         False, "--dev-clock", help="Allow `rolecall clock` to move server time."
     ),
     log_level: str = typer.Option("warning", help="Log level."),
+    encode_messages: bool = typer.Option(
+        False,
+        "--encode-authorization-messages",
+        help="Append encoded failure messages to AccessDenied (see DecodeAuthorizationMessage).",
+    ),
 ) -> None:
     """Start rolecall (SQLite in the data directory unless --database is given)."""
     settings = settings_from(
-        data_dir, database, region=region, default_account_id=account_id, dev_clock=dev_clock
+        data_dir,
+        database,
+        region=region,
+        default_account_id=account_id,
+        dev_clock=dev_clock,
+        encode_authorization_messages=encode_messages,
     )
     runtime = Runtime(settings)
     endpoint = f"http://{host}:{port}"
@@ -74,6 +84,7 @@ def serve(
             "default_account_id": account_id,
             "region": region,
             "dev_clock": dev_clock,
+            "encode_authorization_messages": encode_messages,
         }
     )
     uvicorn.run(

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from rolecall.auth.credentials import SECRET_PURPOSE
@@ -77,7 +77,7 @@ def create_account(
             conn.execute(
                 insert(t.accounts).values(id=account_id, name=name, created_at=now, revision=1)
             )
-            add_root_key(conn, keyring, account_id, key_id, secret, now)
+            store_access_key(conn, keyring, account_id, key_id, secret, now)
     except IntegrityError:
         raise AccountError(
             f"Account {account_id} (or access key {key_id}) already exists."
@@ -85,18 +85,24 @@ def create_account(
     return RootKey(account_id, key_id, secret)
 
 
-def add_root_key(
-    conn: object, keyring: Keyring, account_id: str, key_id: str, secret: str, now: datetime
+def store_access_key(
+    conn: Connection,
+    keyring: Keyring,
+    account_id: str,
+    key_id: str,
+    secret: str,
+    now: datetime,
+    user_id: str | None = None,
 ) -> None:
-    """Store a root access key (secret encrypted, bound to its key id)."""
-    from sqlalchemy import Connection
+    """Store an access key (root's when ``user_id`` is None).
 
-    assert isinstance(conn, Connection)
+    The secret is encrypted, bound to the key id as associated data.
+    """
     conn.execute(
         insert(t.access_keys).values(
             id=key_id,
             account_id=account_id,
-            user_id=None,
+            user_id=user_id,
             secret_enc=keyring.encrypt(
                 secret.encode(), purpose=SECRET_PURPOSE, aad=key_id.encode()
             ),

@@ -142,6 +142,7 @@ def create_app(runtime: Runtime | None = None) -> RolecallApp:
             default_account_id=raw.get("default_account_id", "123456789012"),
             region=raw.get("region", "us-east-1"),
             dev_clock=bool(raw.get("dev_clock", False)),
+            encode_authorization_messages=bool(raw.get("encode_authorization_messages", False)),
         )
         runtime = Runtime(settings, migrate=False)
     return RolecallApp(runtime)

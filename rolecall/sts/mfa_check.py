@@ -18,7 +18,8 @@ def mfa_time(call: Call, serial_number: str | None, token_code: str | None) -> f
         return session.mfa_at if session is not None else None
     if not serial_number or not token_code:
         raise AccessDenied(
-            "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code."
+            "MultiFactorAuthentication failed, must provide both MFA serial number "
+            "and one time pass code."
         )
     from rolecall.iam.mfa_auth import check_caller_code  # provided with the MFA device work
 

@@ -1,3 +1,10 @@
 """STS operations; importing this package registers them all."""
 
-from . import access_key_info, assume_role, caller_identity, federation, session_token  # noqa: F401
+from . import (  # noqa: F401
+    access_key_info,
+    assume_role,
+    caller_identity,
+    decode_message,
+    federation,
+    session_token,
+)
