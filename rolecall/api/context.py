@@ -10,6 +10,7 @@ the requested region, source identity.  Operation-specific keys (request tags,
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from rolecall.auth.principal import Principal, PrincipalKind
 from rolecall.iam import arns
@@ -18,7 +19,13 @@ from rolecall.policy import RequestContext
 
 def iso(ts: float) -> str:
     """AWS's ISO 8601 form of a timestamp (``2026-11-23T10:00:00Z``)."""
-    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso_second(int(ts))
+
+
+@lru_cache(maxsize=64)
+def _iso_second(second: int) -> str:
+    # Every request formats "now": once per second is enough.
+    return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def global_context(

@@ -9,6 +9,7 @@ looks at whether its target exists, as AWS does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +119,8 @@ def _stored_entity(call: Call, spec: ResourceSpec, rtype: str) -> Target:
         if key is not None and key.user_id is None:
             return Target(arns.root_arn(account))
         return _caller_user_target(call)
+    if spec.kind == "derived" and rtype == "role" and isinstance(name, str):
+        return _deletion_task_role(call, name)
     if not isinstance(name, str):
         return Target("*")
     if rtype == "user":
@@ -143,6 +146,21 @@ def _stored_entity(call: Call, spec: ResourceSpec, rtype: str) -> Target:
             call, name if name.startswith("arn:") else arns.mfa_arn(account, "/", name)
         )
     return Target(name)
+
+
+_DELETION_TASK = re.compile(r"task/aws-service-role/([^/]+)/([^/]+)/[^/]+")
+
+
+def _deletion_task_role(call: Call, task_id: str) -> Target:
+    """The role a deletion task (``task/aws-service-role/<svc>/<role>/<id>``) deletes."""
+    m = _DELETION_TASK.fullmatch(task_id)
+    if m is None:
+        return Target("*")
+    path = f"/aws-service-role/{m.group(1)}/"
+    role = call.view.role(m.group(2))
+    if role is not None and role.path == path:
+        return Target(role.arn, call.view.tags("role", role.id), role.permissions_boundary)
+    return Target(arns.role_arn(call.account_id, path, m.group(2)))
 
 
 def _stored_by_arn(call: Call, arn: str) -> Target:

@@ -19,9 +19,9 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 
 from rolecall.store import schema as t
 from rolecall.store.engine import Store
@@ -50,6 +50,13 @@ class RoleUse:
     time: datetime
     region: str
 
+
+_COLUMNS = (
+    "event_id, account_id, event_time, event_source, event_name, "
+    "principal_arn, access_key_id, error_code, read_only, record"
+)
+_INSERT_SQLITE = f"INSERT INTO audit_events ({_COLUMNS}) VALUES ({', '.join('?' * 10)})"  # noqa: S608
+_INSERT_PG = f"INSERT INTO audit_events ({_COLUMNS}) VALUES ({', '.join(['%s'] * 10)})"  # noqa: S608
 
 _Item = tuple[AuditEvent | KeyUse | RoleUse | None, "Future[None] | None"]
 
@@ -120,26 +127,30 @@ class AuditWriter:
                 return
 
     def _write(self, events: list[AuditEvent], uses: list[KeyUse | RoleUse]) -> None:
+        sqlite = self.store.dialect == "sqlite"
         with self.store.write() as conn:
             if events:
-                conn.execute(
-                    insert(t.audit_events),
-                    [
-                        {
-                            "event_id": e.event_id,
-                            "account_id": e.account_id,
-                            "event_time": e.event_time,
-                            "event_source": e.event_source,
-                            "event_name": e.event_name,
-                            "principal_arn": e.principal_arn,
-                            "access_key_id": e.access_key_id,
-                            "error_code": e.error_code,
-                            "read_only": e.read_only,
-                            "record": json.dumps(e.record, separators=(",", ":"), default=str),
-                        }
-                        for e in events
-                    ],
-                )
+                # Straight to the driver: this runs for every request, and
+                # SQLAlchemy's per-row parameter processing would dominate.
+                sql = _INSERT_SQLITE if sqlite else _INSERT_PG
+                rows = [
+                    (
+                        e.event_id,
+                        e.account_id,
+                        _db_time(e.event_time, sqlite),
+                        e.event_source,
+                        e.event_name,
+                        e.principal_arn,
+                        e.access_key_id,
+                        e.error_code,
+                        e.read_only,
+                        json.dumps(e.record, separators=(",", ":"), default=str),
+                    )
+                    for e in events
+                ]
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                cursor.executemany(sql, rows)
+                cursor.close()
             # Only the latest use of each key/role matters.
             keys: dict[str, KeyUse] = {}
             roles: dict[str, RoleUse] = {}
@@ -162,3 +173,10 @@ class AuditWriter:
                     .where(t.roles.c.id == r.role_id)
                     .values(last_used_at=r.time, last_used_region=r.region)
                 )
+
+
+def _db_time(moment: datetime, sqlite: bool) -> object:
+    """A timestamp as the store's UtcDateTime column keeps it (naive UTC text on SQLite)."""
+    if sqlite:
+        return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment

@@ -45,6 +45,8 @@ class CredentialResolver:
         self.keyring = keyring
         self.tokens = tokens
         self.clock = clock
+        # Key ids are never reused, so the account that owns one never changes.
+        self._owners: dict[str, str] = {}
 
     def resolve(self, access_key_id: str, security_token: str | None) -> Credentials:
         """Who signs with ``access_key_id``; raises InvalidClientTokenId/ExpiredToken."""
@@ -52,12 +54,9 @@ class CredentialResolver:
             if not security_token:
                 raise InvalidClientTokenId()
             return self._session(access_key_id, security_token)
-        account_id = account_of_access_key(access_key_id)
-        view = self.directory.view(account_id) if account_id else None
-        if view is None:
-            raise InvalidClientTokenId()
-        key = view.access_key(access_key_id)
-        if key is None or key.status != "Active":
+        view = self._view_of_key(access_key_id)
+        key = view.access_key(access_key_id) if view is not None else None
+        if view is None or key is None or key.status != "Active":
             raise InvalidClientTokenId()
         secret = view.memo(("secret", key.id), lambda: self._decrypt(key.secret_enc, key.id))
         if key.user_id is None:
@@ -87,6 +86,30 @@ class CredentialResolver:
             has_boundary=user.permissions_boundary is not None,
         )
         return Credentials(principal, secret, view, tags)
+
+    def _view_of_key(self, key_id: str) -> AccountView | None:
+        """The view of the account owning a key: encoded in the id, or looked up."""
+        known = self._owners.get(key_id)
+        if known is not None:
+            view = self.directory.view(known)
+            if view is not None and view.access_key(key_id) is not None:
+                return view
+        view = self._find_view_of_key(key_id)
+        if view is not None:
+            if len(self._owners) > 100_000:
+                self._owners.clear()
+            self._owners[key_id] = view.account_id
+        return view
+
+    def _find_view_of_key(self, key_id: str) -> AccountView | None:
+        account_id = account_of_access_key(key_id)
+        view = self.directory.view(account_id) if account_id else None
+        if view is not None and view.access_key(key_id) is not None:
+            return view
+        # Keys imported with fixed ids (bootstrap files, e.g. AWS's documentation
+        # example keys) do not encode their account.
+        owner = self.directory.key_owner(key_id)
+        return self.directory.view(owner) if owner else None
 
     def _decrypt(self, blob: bytes, key_id: str) -> str:
         try:

@@ -193,22 +193,40 @@ class Directory:
         self.catalog = catalog
         self._views: dict[str, AccountView] = {}
         self._lock = threading.Lock()
+        # Access key ids are never reused, so their owner never changes.
+        self._key_owners: dict[str, str] = {}
 
     def view(self, account_id: str) -> AccountView | None:
         """The current view of ``account_id``, or ``None`` if there is no such account."""
+        revision = self.store.revision(account_id)
+        if revision is None:
+            return None
+        cached = self._views.get(account_id)
+        if cached is not None and cached.revision == revision:
+            return cached
         with self.store.read() as conn:
             row = conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).first()
         if row is None:
             return None
-        cached = self._views.get(account_id)
-        if cached is not None and cached.revision == row.revision:
-            return cached
         view = AccountView(self.store, self.catalog, record(AccountRecord, row))
         with self._lock:
             current = self._views.get(account_id)
             if current is None or current.revision < view.revision:
                 self._views[account_id] = view
         return view
+
+    def key_owner(self, key_id: str) -> str | None:
+        """The account that holds a long-term access key, whatever its id encodes."""
+        found = self._key_owners.get(key_id)
+        if found is None:
+            with self.store.read() as conn:
+                row = conn.execute(
+                    select(t.access_keys.c.account_id).where(t.access_keys.c.id == key_id)
+                ).first()
+            if row is None:
+                return None
+            found = self._key_owners[key_id] = row.account_id
+        return found
 
     def forget(self, account_id: str) -> None:
         """Drop the cached view of an account (its next use re-reads everything)."""

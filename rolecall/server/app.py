@@ -98,8 +98,14 @@ class RolecallApp:
             user_agent=user_agent,
         )
         if reply.event is not None and self.audit is not None:
+            written = self.audit.submit(reply.event)
+            if not reply.durable:
+                # Reads and refusals changed nothing: their record is committed by
+                # the next group commit (milliseconds) without holding the reply.
+                await _send(send, reply.status, reply.body, "text/xml", reply.request_id)
+                return
             try:
-                await asyncio.wrap_future(self.audit.submit(reply.event))
+                await asyncio.wrap_future(written)
             except Exception:
                 # The call happened but its record could not be made durable:
                 # say so rather than pretend.

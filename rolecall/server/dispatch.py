@@ -65,14 +65,25 @@ class NotImplementedOperation(AWSError):
     status = 501
 
 
+#: Operations whose audit record must be durable before the reply even though
+#: CloudTrail calls them read-only: they hand out credentials.
+CREDENTIAL_OPERATIONS = frozenset({"AssumeRole", "GetSessionToken", "GetFederationToken"})
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What to send back, and the audit event that must be durable first."""
+    """What to send back, and the audit event to write.
+
+    ``durable`` says the event must be committed before the reply is sent: every
+    successful call that changed state or issued credentials.  Other records are
+    written by the same group commit without holding the reply.
+    """
 
     status: int
     body: bytes
     request_id: str
     event: AuditEvent | None
+    durable: bool = False
 
 
 @dataclass
@@ -127,7 +138,10 @@ class Dispatcher:
             event = self._event(progress, request_id, now, source_ip, user_agent, None, failure)
             return Reply(status, body, request_id, event)
         event = self._event(progress, request_id, now, source_ip, user_agent, result, None)
-        return Reply(status, body, request_id, event)
+        auth = progress.auth
+        changed = auth is not None and not auth.read_only
+        durable = changed or progress.action in CREDENTIAL_OPERATIONS
+        return Reply(status, body, request_id, event, durable)
 
     def _error(self, error: AWSError, request_id: str, progress: _Progress) -> tuple[bytes, int]:
         return encode_error(

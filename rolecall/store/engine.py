@@ -124,6 +124,52 @@ class Store:
         """Call ``listener(account_id, revision)`` after each committed account write."""
         self._listeners.append(listener)
 
+    def revision(self, account_id: str) -> int | None:
+        """The current revision of one account, read on a dedicated raw connection.
+
+        This runs on every request, so it bypasses SQLAlchemy's execution
+        machinery: one prepared statement on a per-thread DBAPI connection in
+        autocommit mode (which always sees the latest committed state).
+        """
+        raw = getattr(self._local, "raw", None)
+        if raw is None:
+            raw = self._raw_autocommit()
+            self._local.raw = raw
+        try:
+            cur = raw.cursor()
+            cur.execute(self._revision_sql, (account_id,))
+            row = cur.fetchone()
+            cur.close()
+        except Exception:
+            # A broken connection (server restart, network): reconnect next time.
+            self._local.raw = None
+            raise
+        return int(row[0]) if row else None
+
+    def _raw_autocommit(self) -> Any:
+        if self.dialect == "sqlite":
+            import sqlite3
+
+            path = make_url(self.url).database or ":memory:"
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._revision_sql = "SELECT revision FROM accounts WHERE id = ?"
+            return conn
+        import psycopg
+
+        url = make_url(self.url)
+        conn = psycopg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.username,
+            password=url.password,
+            dbname=url.database,
+            autocommit=True,
+            prepare_threshold=0,
+        )
+        self._revision_sql = "SELECT revision FROM accounts WHERE id = %s"
+        return conn
+
     def revisions(self, account_ids: list[str]) -> dict[str, int]:
         """Current revisions of the given accounts (missing accounts are absent)."""
         with self.read() as conn:
