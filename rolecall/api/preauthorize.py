@@ -174,6 +174,17 @@ def _stored_by_arn(call: Call, arn: str) -> Target:
         return Target(arn, view.tags("saml-provider", arn))
     if ":mfa/" in arn:
         return Target(arn, view.tags("mfa", arn))
+    # A user or role named by ARN (SimulatePrincipalPolicy's PolicySourceArn): its
+    # tags are iam:ResourceTag/* keys of the request, as for a name parameter.
+    name = arn.rpartition("/")[2]
+    if ":user/" in arn:
+        user = view.user(name)
+        if user is not None and user.arn == arn:
+            return Target(arn, view.tags("user", user.id), user.permissions_boundary)
+    elif ":role/" in arn:
+        role = view.role(name)
+        if role is not None and role.arn == arn:
+            return Target(arn, view.tags("role", role.id), role.permissions_boundary)
     return Target(arn)
 
 
@@ -223,6 +234,9 @@ def preauthorize(call: Call, auth: OperationAuth) -> Target:
     call.authorize(auth.action, target.arn, condition_values(call, auth.condition_keys, target))
     for extra in auth.additional_actions:
         if extra.when and not any(param(call.params, p) is not None for p in extra.when):
+            continue
+        if extra.resource.kind == "renamed":
+            # The new name's ARN needs the stored entity's path: the handler asks.
             continue
         extra_target = resolve_target(call, extra.resource)
         call.authorize(

@@ -54,9 +54,13 @@ def serve(
     runtime = Runtime(settings)
     endpoint = f"http://{host}:{port}"
     if bootstrap is not None:
-        from rolecall.bootstrap import apply_file
+        from rolecall.bootstrap import BootstrapError, apply_file
 
-        apply_file(runtime, bootstrap)
+        try:
+            apply_file(runtime, bootstrap)
+        except BootstrapError as exc:
+            typer.echo(f"error: bootstrap {bootstrap}: {exc}", err=True)
+            raise typer.Exit(1) from None
     if not account_exists(runtime.store, account_id):
         root = create_account(runtime.store, runtime.keyring, account_id=account_id, name="default")
         typer.echo(f"Created account {account_id}. Use rolecall with:\n")

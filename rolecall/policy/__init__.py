@@ -42,6 +42,7 @@ from .errors import PolicyError, PolicyLimitError, PolicySyntaxError
 from .limits import policy_size
 from .parser import parse_policy
 from .principals import PrincipalMatch
+from .serialize import dump_policy, policy_document
 
 __all__ = [
     "NO_RESOURCE_POLICIES",
@@ -73,7 +74,9 @@ __all__ = [
     "authorize",
     "clear_caches",
     "compile_policy",
+    "dump_policy",
     "parse_policy",
+    "policy_document",
     "policy_group",
     "policy_size",
     "root_caller",

@@ -15,7 +15,8 @@ documents in "Policy evaluation logic":
    so must the permissions boundary and the session policies when present.
 4. Across accounts, both the caller's side (identity, boundary, session) and the
    resource-based policy must allow.
-5. An account's root user has every identity-based permission in its account.
+5. An account's root user has every permission an identity-based policy could
+   grant (SCPs and, across accounts, the resource-based policy still apply).
 
 The hot path evaluates each policy group once, visiting only the statements
 indexed under the action, and allocates nothing beyond the result.  Explain mode
@@ -133,18 +134,27 @@ def authorize(
         return _Explainer(caller, action_lc, resource, values).decide(principal, resources)
 
     # -- hot path -------------------------------------------------------------------
-    if caller.kind is CallerKind.ROOT and _same_account(caller, resources):
+    if caller.kind is CallerKind.ROOT:
+        # The root user has every permission an identity-based policy could grant;
+        # across accounts the resource-based policy must still allow (see _combine).
         identity = _ALLOW
     else:
         identity = _evaluate(principal.identity, action_lc, resource, values)
         if identity == _DENY:
             return _EXPLICIT[PolicyType.IDENTITY]
     if (
-        resources.policy is None
-        and not resources.rcps
-        and not principal.scps
+        not principal.scps
         and principal.boundary is None
         and principal.session is None
+        and (
+            resources is NO_RESOURCE_POLICIES
+            or (
+                resources.policy is None
+                and not resources.rcps
+                and not resources.required
+                and (resources.account is None or resources.account == caller.account)
+            )
+        )
     ):
         # Only identity-based policies apply: the answer is already known.
         return _ALLOWED if identity == _ALLOW else _IMPLICIT[PolicyType.IDENTITY]
@@ -206,11 +216,13 @@ def _combine(
         if identity == _ALLOW and boundary_ok and session_ok:
             return _ALLOWED
         return _IMPLICIT[_missing_side(identity, boundary_ok, session_ok, res, strength)]
+    # Across accounts both sides must allow; a grant to the role in the resource
+    # policy does not stand in for the caller's own identity-based policies.
     if identity == _ALLOW and boundary_ok and session_ok:
         if res == _ALLOW:
             return _ALLOWED
         return _IMPLICIT[PolicyType.RESOURCE]
-    return _IMPLICIT[_missing_side(identity, boundary_ok, session_ok, res, strength)]
+    return _IMPLICIT[_missing_side(identity, boundary_ok, session_ok, _NONE, strength)]
 
 
 def _missing_side(
@@ -301,7 +313,7 @@ class _Explainer:
         caller = self.caller
         scp = self._levels(principal.scps, PolicyType.SCP)
         rcp = self._levels(resources.rcps, PolicyType.RCP)
-        if caller.is_root and _same_account(caller, resources):
+        if caller.is_root:
             identity = _ALLOW
         else:
             identity = self._group(principal.identity, PolicyType.IDENTITY)
@@ -359,6 +371,11 @@ class _Explainer:
     def _note(self, kind: PolicyType, st: CompiledStatement) -> bool:
         """Test one statement, recording a match and any missing context keys."""
         if not st.matches_resource(self.resource, self.values):
+            # A Resource element whose policy variables have no value matches nothing;
+            # those keys are exactly what the person asking needs to hear about.
+            for name in st.resources.keys if st.resources is not None else ():
+                if name.lower() not in self.values:
+                    self.missing.setdefault(name.lower(), name)
             return False
         for name in st.context_keys:
             if name.lower() not in self.values:

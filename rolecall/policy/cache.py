@@ -56,6 +56,10 @@ class LRUCache(Generic[K, V]):
 
 
 _policies: LRUCache[tuple[PolicyKind, str], CompiledPolicy] = LRUCache(16384)
+# Re-labelled copies are cached too: policy_group() keys groups by the identity of
+# their members, so handing out a fresh copy per call would rebuild every group's
+# per-action plans on every request.
+_sourced: LRUCache[tuple[PolicyKind, str, PolicySource], CompiledPolicy] = LRUCache(16384)
 _groups: LRUCache[tuple[CompiledPolicy, ...], PolicyGroup] = LRUCache(16384)
 
 
@@ -72,9 +76,14 @@ def compile_policy(
     if compiled is None:
         compiled = CompiledPolicy(parse_policy(text, kind), kind)
         _policies.put(key, compiled)
-    if source is not None and source != compiled.source:
-        return compiled.with_source(source)
-    return compiled
+    if source is None or source == compiled.source:
+        return compiled
+    sourced_key = (kind, text, source)
+    sourced = _sourced.get(sourced_key)
+    if sourced is None or sourced.policy is not compiled.policy:
+        sourced = compiled.with_source(source)
+        _sourced.put(sourced_key, sourced)
+    return sourced
 
 
 def policy_group(policies: Iterable[CompiledPolicy]) -> PolicyGroup:
@@ -94,4 +103,5 @@ def policy_group(policies: Iterable[CompiledPolicy]) -> PolicyGroup:
 def clear_caches() -> None:
     """Drop every cached compilation (tests, benchmarks)."""
     _policies.clear()
+    _sourced.clear()
     _groups.clear()

@@ -64,7 +64,9 @@ class PrincipalMatcher:
 
     def match(self, caller: Caller) -> PrincipalMatch:
         """How the element names ``caller`` (ignoring ``negated``)."""
-        if self._wildcard and caller.kind is not CallerKind.SERVICE:
+        if self._wildcard:
+            # "*" is every principal, service principals included (that is why AWS
+            # offers aws:PrincipalIsAWSService to exempt them from a "*" Deny).
             return PrincipalMatch.DIRECT
         kind = caller.kind
         if kind is CallerKind.SERVICE:
@@ -92,10 +94,10 @@ class PrincipalMatcher:
     def applies(self, caller: Caller, *, deny: bool) -> PrincipalMatch:
         """The match strength for a statement, with ``NotPrincipal`` taken into account.
 
-        A ``NotPrincipal`` statement applies to everyone it does not name, with the
-        strength of an account-wide grant.  AWS documents one quirk kept here: a
-        ``Deny`` with ``NotPrincipal`` always applies to a principal that has a
-        permissions boundary.
+        A ``NotPrincipal`` statement applies to everyone it does not name (at any
+        level: its account, its role or user, or itself), as directly as ``"*"``
+        would.  AWS documents one quirk kept here: a ``Deny`` with ``NotPrincipal``
+        always applies to a principal that has a permissions boundary.
         """
         found = self.match(caller)
         if not self.negated:

@@ -38,7 +38,6 @@ _FEDERATED = re.compile(
 )
 _CANONICAL_USER = re.compile(r"[0-9a-f]{64}")
 _RCP_PRINCIPAL_MESSAGE = 'Invalid principal in policy: a resource control policy must name "*"'
-_RCP_PRINCIPAL_MESSAGE = 'Invalid principal in policy: a resource control policy must name "*"'
 _TRUST_ACTION_MESSAGE = (
     "Trust Policy statement actions can only be sts:AssumeRole, "
     "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
@@ -90,7 +89,7 @@ def _is_trust_action(action: str) -> bool:
     if lowered in TRUST_POLICY_ACTIONS:
         return True
     if "*" in lowered or "?" in lowered:
-        # A wildcard is acceptable when everything it can stand for is a trust action.
+        # A wildcard is accepted when it can stand for one of the trust actions.
         service = lowered.partition(":")[0]
         if service not in ("sts", "*"):
             return False

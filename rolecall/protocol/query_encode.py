@@ -243,11 +243,16 @@ def compile_encoder(shape: Shape, cache: dict[tuple[str, bool], Encoder]) -> Enc
 
 
 def encode_error(error: AWSError, request_id: str, xmlns: str) -> bytes:
-    """The ``<ErrorResponse>`` document AWS query services send for ``error``."""
+    """The ``<ErrorResponse>`` document AWS query services send for ``error``.
+
+    Some AWS errors (e.g. IAM's ReportNotPresent) carry no message at all: an
+    empty message leaves the ``<Message>`` element out, as AWS does.
+    """
+    message = f"<Message>{xml_escape(error.message)}</Message>" if error.message else ""
     return (
         f'<ErrorResponse xmlns="{xml_escape(xmlns)}"><Error>'
         f"<Type>{error.fault_type}</Type>"
         f"<Code>{xml_escape(error.code)}</Code>"
-        f"<Message>{xml_escape(error.message)}</Message>"
+        f"{message}"
         f"</Error><RequestId>{xml_escape(request_id)}</RequestId></ErrorResponse>"
     ).encode()

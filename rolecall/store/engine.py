@@ -151,10 +151,10 @@ class Store:
             import sqlite3
 
             path = make_url(self.url).database or ":memory:"
-            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-            conn.execute("PRAGMA busy_timeout=30000")
+            lite = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            lite.execute("PRAGMA busy_timeout=30000")
             self._revision_sql = "SELECT revision FROM accounts WHERE id = ?"
-            return conn
+            return lite
         import psycopg
 
         url = make_url(self.url)

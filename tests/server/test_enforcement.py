@@ -20,7 +20,9 @@ def user_with_policy(iam, account, name: str, statements: list[dict]):  # type: 
 
 
 def test_implicit_deny_message(iam, account) -> None:  # type: ignore[no-untyped-def]
-    alice = user_with_policy(iam, account, "alice", [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}])
+    alice = user_with_policy(
+        iam, account, "alice", [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]
+    )
     assert alice.get_user()["User"]["UserName"] == "alice"
     with pytest.raises(ClientError) as exc:
         alice.list_roles()
@@ -47,17 +49,24 @@ def test_explicit_deny_wins(iam, account) -> None:  # type: ignore[no-untyped-de
     bob.list_roles()
     with pytest.raises(ClientError) as exc:
         bob.delete_role(RoleName="anything")
-    assert exc.value.response["Error"]["Message"].endswith("with an explicit deny in an identity-based policy")
+    assert exc.value.response["Error"]["Message"].endswith(
+        "with an explicit deny in an identity-based policy"
+    )
 
 
 def test_policy_change_applies_at_next_request(iam, account) -> None:  # type: ignore[no-untyped-def]
-    carol = user_with_policy(iam, account, "carol", [{"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}])
+    carol = user_with_policy(
+        iam, account, "carol", [{"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}]
+    )
     carol.list_roles()
     iam.put_user_policy(
         UserName="carol",
         PolicyName="deny",
         PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}],
+            }
         ),
     )
     with pytest.raises(ClientError):
@@ -79,10 +88,23 @@ def test_condition_on_resource_tag(iam, account) -> None:  # type: ignore[no-unt
         ],
     )
     trust = json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
     )
-    iam.create_role(RoleName="DataRole", AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "data"}])
-    iam.create_role(RoleName="WebRole", AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "web"}])
+    iam.create_role(
+        RoleName="DataRole", AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "data"}]
+    )
+    iam.create_role(
+        RoleName="WebRole", AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "web"}]
+    )
     dave.get_role(RoleName="DataRole")
     with pytest.raises(ClientError) as exc:
         dave.get_role(RoleName="WebRole")

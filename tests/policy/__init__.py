@@ -1,0 +1,1 @@
+"""Tests of rolecall's policy engine (rolecall.policy)."""
