@@ -287,12 +287,9 @@ def _check_resource_format(resource: str) -> None:
                 + ", ".join(IAM_RESOURCE_PREFIXES)
                 + "."
             )
-    if (
-        parts[2] == "s3"
-        and len(parts) >= 6
-        and parts[3]
-        and not parts[5].startswith("accesspoint/")
-    ):
+    # Buckets and objects have neither region nor account; S3's regional resource
+    # types (access points, access grants, batch jobs, Storage Lens) name an account.
+    if parts[2] == "s3" and len(parts) >= 6 and parts[3] and not parts[4]:
         raise PolicyError(f"Resource {resource} can not contain region information.")
 
 
