@@ -61,6 +61,11 @@ def sign(
 
 
 def _lua(requests: list[Signed]) -> str:
+    """A wrk script rotating through ``requests``.
+
+    The requests are formatted in ``init``: only then has wrk set the Host header
+    that ``wrk.format`` adds (and that the signature covers).
+    """
     entries = []
     for r in requests:
         headers = (
@@ -68,13 +73,12 @@ def _lua(requests: list[Signed]) -> str:
             + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in r.headers.items())
             + "}"
         )
-        entries.append(f"  wrk.format('POST', '/', {headers}, {json.dumps(r.body)})")
+        entries.append(f"    wrk.format('POST', '/', {headers}, {json.dumps(r.body)})")
     return (
-        "local requests = {\n" + ",\n".join(entries) + "\n}\n"
+        "local requests = {}\n"
         "local i = 0\n"
+        "init = function(args)\n  requests = {\n" + ",\n".join(entries) + "\n  }\nend\n"
         "request = function()\n  i = i % #requests + 1\n  return requests[i]\nend\n"
-        "response = function(status, headers, body)\n"
-        "  if status >= 300 then errors = (errors or 0) + 1 end\nend\n"
     )
 
 

@@ -17,6 +17,9 @@ import yaml
 ACCOUNT = "123456789012"
 ROOT_KEY = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY")
 USER_KEY = ("AKIABENCHUSERKEY0001", "benchUserSecretKeyForRolecallBench00001")
+#: A second account for the write workload (the first holds the 1,000-role quota).
+WRITE_ACCOUNT = "222233334444"
+WRITER_KEY = ("AKIABENCHWRITERKEY01", "benchWriterSecretKeyForRolecallBench0001")
 
 
 def free_port() -> int:
@@ -94,7 +97,18 @@ def bootstrap_document(roles: int) -> dict[str, object]:
                     {"name": "BenchRole", "trust_policy": trust, "inline_policies": {"all": allow}}
                 ]
                 + [{"name": f"role-{i:04d}", "trust_policy": trust} for i in range(roles)],
-            }
+            },
+            {
+                "id": WRITE_ACCOUNT,
+                "name": "bench-writes",
+                "users": [
+                    {
+                        "name": "writer",
+                        "inline_policies": {"all": allow},
+                        "access_keys": [{"id": WRITER_KEY[0], "secret": WRITER_KEY[1]}],
+                    }
+                ],
+            },
         ]
     }
 
@@ -137,6 +151,7 @@ def hello() -> Iterator[str]:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--no-proxy-headers",
     ]
     with process(cmd, port) as url:
         yield url

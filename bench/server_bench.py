@@ -184,11 +184,12 @@ def run(seconds: int = SECONDS) -> list[Row]:
                     run_wrk(url, requests, seconds=seconds, connections=CONNECTIONS),
                 )
             )
+        writer = Credentials(*processes.WRITER_KEY)
         rows.append(
             Row(
                 "CreateRole+DeleteRole",
                 "rolecall",
-                run_pairs(url, _user(), _pair, seconds=seconds, clients=CONNECTIONS),
+                run_pairs(url, writer, _pair, seconds=seconds, clients=CONNECTIONS),
             )
         )
     with processes.moto() as url:

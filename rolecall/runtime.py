@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rolecall.audit.writer import AuditWriter
+from rolecall.audit.writer import AuditWriter, ProcessAuditWriter
 from rolecall.auth.sigv4 import SigV4Verifier
 from rolecall.clock import Clock
 from rolecall.crypto.keyring import Keyring, load_keyring
@@ -82,7 +82,7 @@ class Runtime:
         self.verifier = SigV4Verifier()
         self.tokens = SessionTokenCodec(self.keyring)
         #: the audit writer, once a server runs (usage bookkeeping goes through it)
-        self.audit: AuditWriter | None = None
+        self.audit: AuditWriter | ProcessAuditWriter | None = None
 
     def close(self) -> None:
         """Release database connections."""

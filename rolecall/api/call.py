@@ -62,6 +62,7 @@ class Call:
     resources: list[tuple[str, str]] = field(default_factory=list)
     #: a Decision kept for the audit record when the call was refused
     denial: Decision | None = None
+    _views: dict[str, AccountView] = field(default_factory=dict, repr=False)
 
     @property
     def account_id(self) -> str:
@@ -145,6 +146,17 @@ class Call:
         """A write transaction on the caller's (or another) account."""
         with self.runtime.store.write(account_id or self.account_id) as conn:
             yield conn
+
+    def view_of(self, account_id: str) -> AccountView | None:
+        """The current view of any account (the caller's own without another lookup)."""
+        if account_id == self.view.account_id:
+            return self.view
+        found = self._views.get(account_id)
+        if found is None:
+            found = self.runtime.directory.view(account_id)
+            if found is not None:
+                self._views[account_id] = found
+        return found
 
     def refresh(self) -> AccountView:
         """A view of the caller's account as it is now (after a write)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from rolecall.audit.record import build_event
+from rolecall.audit.record import build_facts
 from rolecall.audit.writer import AuditWriter
 from rolecall.auth.principal import Principal, PrincipalKind
 from rolecall.authz.spec import load_operation_auth
@@ -73,7 +73,7 @@ def invoke(
         raise
     finally:
         if runtime.settings.audit:
-            event = build_event(
+            event = build_facts(
                 service=service,
                 operation=operation,
                 time=now,
@@ -93,4 +93,5 @@ def invoke(
                 secret_params=op.secret_params,
                 secret_results=op.secret_results,
             )
-            (runtime.audit or AuditWriter(runtime.store)).submit(event).result()
+            # In-process calls write their record synchronously.
+            AuditWriter(runtime.store).submit(event).result()

@@ -12,15 +12,17 @@ result member names are lower-camel-cased as CloudTrail prints them.
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from rolecall.api.context import iso
 from rolecall.auth.principal import Principal, PrincipalKind
 from rolecall.iam import arns
 
-from .redact import redact
+from .redact import HIDDEN, SECRET_MEMBERS
 
 EVENT_VERSION = "1.09"
 
@@ -53,21 +55,25 @@ class AuditEvent:
     record: dict[str, Any]
 
 
-def lower_camel(value: Any) -> Any:
-    """Lower-camel-case every mapping key (``RoleName`` → ``roleName``), recursively."""
+def cloudtrail_elements(value: Any, secret: frozenset[str]) -> Any:
+    """Request parameters or response elements as CloudTrail prints them.
+
+    Keys are lower-camel-cased, datetimes formatted, binary dropped, and every
+    member named in ``secret`` replaced by :data:`~rolecall.audit.redact.HIDDEN` —
+    in one pass, since this runs for every call.
+    """
     if isinstance(value, dict):
-        return {_lower_first(k): lower_camel(v) for k, v in value.items()}
+        return {
+            k[:1].lower() + k[1:]: (HIDDEN if k in secret else cloudtrail_elements(v, secret))
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [lower_camel(v) for v in value]
+        return [cloudtrail_elements(v, secret) for v in value]
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, bytes):
         return None
     return value
-
-
-def _lower_first(key: str) -> str:
-    return key[:1].lower() + key[1:]
 
 
 def user_identity(principal: Principal | None, access_key_id: str | None) -> dict[str, Any]:
@@ -121,7 +127,35 @@ def user_identity(principal: Principal | None, access_key_id: str | None) -> dic
     return out
 
 
-def build_event(
+class AuditFacts(NamedTuple):
+    """What happened in one call: cheap to gather on the request path, cheap to pickle.
+
+    The CloudTrail record itself is built from these by the writer
+    (:func:`event_from`), off the request path.
+    """
+
+    service: str
+    operation: str
+    time: float
+    region: str
+    source_ip: str
+    user_agent: str | None
+    request_id: str
+    identity: dict[str, Any]
+    principal_arn: str | None
+    account: str
+    access_key_id: str | None
+    read_only: bool
+    params: dict[str, Any] | None
+    result: Any
+    error_code: str | None
+    error_message: str | None
+    resources: list[tuple[str, str]]
+    secret_params: frozenset[str]
+    secret_results: frozenset[str]
+
+
+def build_facts(
     *,
     service: str,
     operation: str,
@@ -141,46 +175,91 @@ def build_event(
     resources: list[tuple[str, str]],
     secret_params: frozenset[str] = frozenset(),
     secret_results: frozenset[str] = frozenset(),
-) -> AuditEvent:
-    """One audit event for one call (secrets redacted)."""
-    event_time = datetime.fromtimestamp(time, UTC)
-    account = recipient_account or (principal.account_id if principal else "")
+    with_response: bool = True,
+) -> AuditFacts:
+    """The facts of one call.
+
+    ``with_response`` false leaves ``responseElements`` null, as CloudTrail does for
+    read-only calls.
+    """
+    return AuditFacts(
+        service=service,
+        operation=operation,
+        time=time,
+        region=region,
+        source_ip=source_ip,
+        user_agent=user_agent,
+        request_id=request_id,
+        identity=user_identity(principal, access_key_id),
+        principal_arn=principal.arn if principal else None,
+        account=recipient_account or (principal.account_id if principal else ""),
+        access_key_id=access_key_id,
+        read_only=read_only,
+        params=params,
+        result=result if with_response else None,
+        error_code=error_code,
+        error_message=error_message,
+        resources=resources,
+        secret_params=secret_params,
+        secret_results=secret_results,
+    )
+
+
+def event_id(time: float) -> str:
+    """A random UUID whose first 48 bits are the time in milliseconds.
+
+    Time-ordered ids keep the primary-key index append-only, which makes the
+    insert of every audit record cheaper than a uniformly random id would.
+    """
+    value = (int(time * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return str(uuid.UUID(int=value))
+
+
+def event_from(facts: AuditFacts) -> AuditEvent:
+    """The CloudTrail record for ``facts`` (secrets redacted)."""
+    account = facts.account
     record: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
-        "userIdentity": user_identity(principal, access_key_id),
-        "eventTime": event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventSource": f"{service}.amazonaws.com",
-        "eventName": operation,
-        "awsRegion": region,
-        "sourceIPAddress": source_ip,
-        "userAgent": user_agent or "",
-        "requestParameters": lower_camel(redact(params, secret_params)) if params else None,
-        "responseElements": lower_camel(redact(result, secret_results)) if result else None,
-        "requestID": request_id,
-        "eventID": str(uuid.uuid4()),
-        "readOnly": read_only,
+        "userIdentity": facts.identity,
+        "eventTime": iso(facts.time),
+        "eventSource": f"{facts.service}.amazonaws.com",
+        "eventName": facts.operation,
+        "awsRegion": facts.region,
+        "sourceIPAddress": facts.source_ip,
+        "userAgent": facts.user_agent or "",
+        "requestParameters": cloudtrail_elements(facts.params, SECRET_MEMBERS | facts.secret_params)
+        if facts.params
+        else None,
+        "responseElements": cloudtrail_elements(facts.result, SECRET_MEMBERS | facts.secret_results)
+        if facts.result
+        else None,
+        "requestID": facts.request_id,
+        "eventID": event_id(facts.time),
+        "readOnly": facts.read_only,
         "eventType": "AwsApiCall",
         "managementEvent": True,
         "recipientAccountId": account,
         "eventCategory": "Management",
     }
-    if error_code:
-        record["errorCode"] = error_code
-        record["errorMessage"] = error_message
-    if resources:
+    if facts.error_code:
+        record["errorCode"] = facts.error_code
+        record["errorMessage"] = facts.error_message
+    if facts.resources:
         record["resources"] = [
             {"accountId": account, "type": _RESOURCE_TYPES.get(kind, kind), "ARN": arn}
-            for kind, arn in resources
+            for kind, arn in facts.resources
         ]
     return AuditEvent(
         event_id=record["eventID"],
         account_id=account,
-        event_time=event_time,
+        event_time=datetime.fromtimestamp(facts.time, UTC),
         event_source=record["eventSource"],
-        event_name=operation,
-        principal_arn=principal.arn if principal else None,
-        access_key_id=access_key_id,
-        error_code=error_code,
-        read_only=read_only,
+        event_name=facts.operation,
+        principal_arn=facts.principal_arn,
+        access_key_id=facts.access_key_id,
+        error_code=facts.error_code,
+        read_only=facts.read_only,
         record=record,
     )

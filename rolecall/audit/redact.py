@@ -8,9 +8,6 @@ identity tokens and SAML assertions, MFA codes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
 #: Member names that are secret wherever they appear.
@@ -33,17 +30,3 @@ SECRET_MEMBERS = frozenset(
         "ServiceCredentialSecret",
     }
 )
-
-
-def redact(value: Any, extra: Iterable[str] = ()) -> Any:
-    """A copy of ``value`` with every secret member replaced by :data:`HIDDEN`."""
-    secret = SECRET_MEMBERS.union(extra)
-    return _redact(value, secret)
-
-
-def _redact(value: Any, secret: frozenset[str]) -> Any:
-    if isinstance(value, Mapping):
-        return {k: (HIDDEN if k in secret else _redact(v, secret)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact(v, secret) for v in value]
-    return value

@@ -1,74 +1,51 @@
-"""Durable audit writes with group commit.
+"""Durable audit writes with group commit, off the request path.
 
-Each call's record must be on disk before the call's response goes out, yet one
-fsync per request would cap throughput at the disk's sync rate.  A single writer
-thread therefore takes every record queued since its last commit, inserts them
-in one transaction, commits once, and then releases all their waiters: under
-concurrency many records share one fsync; a lone request waits for exactly one.
+Each call's record must be written, and for calls that change state or hand out
+credentials it must be on disk before the reply goes out — yet one fsync per
+request would cap throughput at the disk's sync rate, and building and inserting
+records on the request thread would take CPU from requests.  So:
 
-The same transaction applies "last used" bookkeeping (access keys, roles), which
-is deliberately not a revision-bumping account write: it changes on every
-request and must not invalidate every cache.
+* :class:`ProcessAuditWriter` (what the server uses) runs the writer in a child
+  process.  The request path only sends the call's :class:`AuditFacts` down a
+  pipe; the child builds the CloudTrail records, inserts every record that
+  arrived since its last commit in one transaction, commits once (group commit)
+  and acknowledges them together.  The records' work happens on another core,
+  never holding the request process's GIL.
+* :class:`AuditWriter` does the same on a thread of the calling process (for
+  in-process tools), or synchronously when not started.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
+import multiprocessing
 import queue
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from typing import Any
 
-from sqlalchemy import update
-
-from rolecall.store import schema as t
 from rolecall.store.engine import Store
 
-from .record import AuditEvent
+from .batch import KeyUse, RoleUse, write_batch
+from .record import AuditFacts, event_from
 
 log = logging.getLogger(__name__)
 _MAX_BATCH = 1024
 
+__all__ = ["AuditWriter", "KeyUse", "ProcessAuditWriter", "RoleUse"]
 
-@dataclass(frozen=True, slots=True)
-class KeyUse:
-    """An access key was used: when, for which service, in which region."""
-
-    key_id: str
-    time: datetime
-    service: str
-    region: str
-
-
-@dataclass(frozen=True, slots=True)
-class RoleUse:
-    """A role was assumed: when and in which region."""
-
-    role_id: str
-    time: datetime
-    region: str
-
-
-_COLUMNS = (
-    "event_id, account_id, event_time, event_source, event_name, "
-    "principal_arn, access_key_id, error_code, read_only, record"
-)
-_INSERT_SQLITE = f"INSERT INTO audit_events ({_COLUMNS}) VALUES ({', '.join('?' * 10)})"  # noqa: S608
-_INSERT_PG = f"INSERT INTO audit_events ({_COLUMNS}) VALUES ({', '.join(['%s'] * 10)})"  # noqa: S608
-
-_Item = tuple[AuditEvent | KeyUse | RoleUse | None, "Future[None] | None"]
+_Item = tuple[AuditFacts | KeyUse | RoleUse | None, "Future[None] | None"]
 
 
 class AuditWriter:
-    """A background thread that writes audit events and usage bookkeeping."""
+    """Group-committed audit writes on a thread of this process."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._stopping = False
 
     def start(self) -> None:
         """Start the writer thread (idempotent)."""
@@ -79,43 +56,44 @@ class AuditWriter:
     def stop(self) -> None:
         """Flush what is queued and stop the thread."""
         if self._thread is not None:
-            self._stopping = True
             self._queue.put((None, None))
             self._thread.join(timeout=30)
             self._thread = None
 
-    def submit(self, event: AuditEvent) -> Future[None]:
-        """Queue ``event``; the future completes once it is committed."""
+    def submit(self, facts: AuditFacts, *, wait: bool = True) -> Future[None]:
+        """Queue a call's record; the future completes once it is committed."""
         future: Future[None] = Future()
         if self._thread is None:
-            self._write([event], [])
+            write_batch(self.store, [event_from(facts)], [])
             future.set_result(None)
             return future
-        self._queue.put((event, future))
+        self._queue.put((facts, future))
         return future
 
     def note(self, use: KeyUse | RoleUse) -> None:
         """Queue usage bookkeeping (not waited for)."""
         if self._thread is None:
-            self._write([], [use])
+            write_batch(self.store, [], [use])
         else:
             self._queue.put((use, None))
 
+    def flush(self) -> None:
+        """Nothing to do: the thread takes records as they come."""
+
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
-            batch = [item]
+            batch = [self._queue.get()]
             while len(batch) < _MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            events = [x for x, _ in batch if isinstance(x, AuditEvent)]
+            facts = [x for x, _ in batch if isinstance(x, AuditFacts)]
             uses = [x for x, _ in batch if isinstance(x, KeyUse | RoleUse)]
             futures = [f for _, f in batch if f is not None]
             try:
-                if events or uses:
-                    self._write(events, uses)
+                if facts or uses:
+                    write_batch(self.store, [event_from(f) for f in facts], uses)
             except Exception as exc:
                 log.exception("audit write failed")
                 for f in futures:
@@ -123,60 +101,149 @@ class AuditWriter:
             else:
                 for f in futures:
                     f.set_result(None)
-            if self._stopping and any(x is None for x, _ in batch):
+            if any(x is None for x, _ in batch):
                 return
 
-    def _write(self, events: list[AuditEvent], uses: list[KeyUse | RoleUse]) -> None:
-        sqlite = self.store.dialect == "sqlite"
-        with self.store.write() as conn:
-            if events:
-                # Straight to the driver: this runs for every request, and
-                # SQLAlchemy's per-row parameter processing would dominate.
-                sql = _INSERT_SQLITE if sqlite else _INSERT_PG
-                rows = [
-                    (
-                        e.event_id,
-                        e.account_id,
-                        _db_time(e.event_time, sqlite),
-                        e.event_source,
-                        e.event_name,
-                        e.principal_arn,
-                        e.access_key_id,
-                        e.error_code,
-                        e.read_only,
-                        json.dumps(e.record, separators=(",", ":"), default=str),
-                    )
-                    for e in events
-                ]
-                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                cursor.executemany(sql, rows)
-                cursor.close()
-            # Only the latest use of each key/role matters.
-            keys: dict[str, KeyUse] = {}
-            roles: dict[str, RoleUse] = {}
-            for use in uses:
-                if isinstance(use, KeyUse):
-                    keys[use.key_id] = use
+
+class ProcessAuditWriter:
+    """Group-committed audit writes in a child process (see the module docstring)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._conn: Connection | None = None
+        self._process: Any = None
+        self._reader: threading.Thread | None = None
+        self._futures: dict[int, Future[None]] = {}
+        self._pending: list[tuple[str, int, Any]] = []
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the child process and the acknowledgement reader (idempotent)."""
+        if self._process is not None:
+            return
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe(duplex=True)
+        self._process = context.Process(
+            target=_child_main, args=(self.store.url, child), name="rolecall-audit", daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
+        self._reader = threading.Thread(
+            target=self._read_acks, name="rolecall-audit-acks", daemon=True
+        )
+        self._reader.start()
+
+    def stop(self) -> None:
+        """Flush, stop the child and fail anything still unacknowledged."""
+        if self._process is None or self._conn is None:
+            return
+        self.flush()
+        with contextlib.suppress(OSError):
+            self._conn.send([("stop", 0, None)])
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.kill()
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+        self._fail_all(RuntimeError("audit writer stopped"))
+        self._process = None
+        self._conn = None
+
+    def submit(self, facts: AuditFacts, *, wait: bool = True) -> Future[None] | None:
+        """Queue a call's record for the writer.
+
+        With ``wait`` the returned future completes once the record is committed.
+        Records are sent in batches by :meth:`flush`, which the server calls once per
+        event-loop turn: one pickle and one pipe write for every record of the turn.
+        """
+        future: Future[None] | None = Future() if wait else None
+        with self._lock:
+            self._seq += 1
+            if future is not None:
+                self._futures[self._seq] = future
+            self._pending.append(("e", self._seq, facts))
+        return future
+
+    def note(self, use: KeyUse | RoleUse) -> None:
+        """Queue usage bookkeeping (not waited for)."""
+        with self._lock:
+            self._pending.append(("u", 0, use))
+
+    def flush(self) -> None:
+        """Send everything queued since the last flush in one message."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return
+        try:
+            assert self._conn is not None, "audit writer not started"
+            self._conn.send(pending)
+        except (OSError, AssertionError) as exc:
+            log.error("audit writer unavailable: %s", exc)
+            failed = {seq for kind, seq, _ in pending if kind == "e"}
+            with self._lock:
+                futures = [self._futures.pop(s) for s in failed if s in self._futures]
+            for f in futures:
+                f.set_exception(RuntimeError("audit writer unavailable"))
+
+    def _read_acks(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                self._fail_all(RuntimeError("audit writer process ended"))
+                return
+            kind, upto = message[0], message[1]
+            with self._lock:
+                if not self._futures:
+                    continue
+                done = [s for s in self._futures if s <= upto]
+                futures = [self._futures.pop(s) for s in done]
+            for f in futures:
+                if kind == "ok":
+                    f.set_result(None)
                 else:
-                    roles[use.role_id] = use
-            for k in keys.values():
-                conn.execute(
-                    update(t.access_keys)
-                    .where(t.access_keys.c.id == k.key_id)
-                    .values(
-                        last_used_at=k.time, last_used_service=k.service, last_used_region=k.region
-                    )
-                )
-            for r in roles.values():
-                conn.execute(
-                    update(t.roles)
-                    .where(t.roles.c.id == r.role_id)
-                    .values(last_used_at=r.time, last_used_region=r.region)
-                )
+                    f.set_exception(RuntimeError(str(message[2])))
+
+    def _fail_all(self, exc: Exception) -> None:
+        with self._lock:
+            futures = list(self._futures.values())
+            self._futures.clear()
+        for f in futures:
+            if not f.done():
+                f.set_exception(exc)
 
 
-def _db_time(moment: datetime, sqlite: bool) -> object:
-    """A timestamp as the store's UtcDateTime column keeps it (naive UTC text on SQLite)."""
-    if sqlite:
-        return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return moment
+def _child_main(url: str, conn: Connection) -> None:
+    """The writer process: batch whatever arrived, commit once, acknowledge."""
+    store = Store(url)
+    try:
+        while True:
+            try:
+                messages = list(conn.recv())
+                while len(messages) < _MAX_BATCH and conn.poll(0):
+                    messages.extend(conn.recv())
+            except (EOFError, OSError):
+                return
+            facts = [m[2] for m in messages if m[0] == "e"]
+            seqs = [m[1] for m in messages if m[0] == "e"]
+            uses = [m[2] for m in messages if m[0] == "u"]
+            stopping = any(m[0] == "stop" for m in messages)
+            try:
+                if facts or uses:
+                    write_batch(store, [event_from(f) for f in facts], uses)
+            except Exception as exc:
+                logging.getLogger(__name__).exception("audit write failed")
+                if seqs:
+                    conn.send(("error", max(seqs), repr(exc)))
+            else:
+                if seqs:
+                    conn.send(("ok", max(seqs)))
+            if stopping:
+                return
+    finally:
+        store.dispose()

@@ -17,6 +17,7 @@ from rolecall.crypto.keyring import DecryptionError, Keyring
 from rolecall.iam import arns
 from rolecall.iam.directory import AccountView, Directory
 from rolecall.iam.ids import account_of_access_key
+from rolecall.iam.records import AccessKeyRecord
 from rolecall.sts.tokens import SessionTokenCodec, TokenError
 
 from .principal import Principal, PrincipalKind, Session, SessionKind
@@ -58,7 +59,11 @@ class CredentialResolver:
         key = view.access_key(access_key_id) if view is not None else None
         if view is None or key is None or key.status != "Active":
             raise InvalidClientTokenId()
-        secret = view.memo(("secret", key.id), lambda: self._decrypt(key.secret_enc, key.id))
+        # Everything below depends only on this revision of the account.
+        return view.memo(("credentials", key.id), lambda: self._long_term(view, key))
+
+    def _long_term(self, view: AccountView, key: AccessKeyRecord) -> Credentials:
+        secret = self._decrypt(key.secret_enc, key.id)
         if key.user_id is None:
             principal = Principal(
                 PrincipalKind.ROOT,
@@ -130,8 +135,12 @@ class CredentialResolver:
         view = self.directory.view(session.account_id)
         if view is None:
             raise InvalidClientTokenId()
-        principal, tags = session_principal(view, session)
-        return Credentials(principal, session.secret_access_key, view, tags)
+
+        def build() -> Credentials:
+            principal, tags = session_principal(view, session)
+            return Credentials(principal, session.secret_access_key, view, tags)
+
+        return view.memo(("session", session.access_key_id), build)
 
 
 def session_principal(

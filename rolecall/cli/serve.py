@@ -78,7 +78,16 @@ def serve(
     typer.echo(f"rolecall listening on {endpoint}", err=True)
     if workers == 1:
         app = create_app(runtime)
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            lifespan="on",
+            # aws:SourceIp must be the real peer: X-Forwarded-For is not trusted.
+            proxy_headers=False,
+        )
         return
     runtime.close()
     os.environ[SETTINGS_ENV] = json.dumps(
@@ -100,4 +109,5 @@ def serve(
         log_level=log_level,
         access_log=False,
         lifespan="on",
+        proxy_headers=False,
     )

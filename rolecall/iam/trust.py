@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
@@ -83,26 +84,56 @@ def _to_unique_id(conn: Connection, value: str) -> str:
 
 def display_trust_policy(conn: Connection, stored: str) -> str:
     """The trust policy as GetRole shows it: unique ids of live entities as ARNs."""
-    if not _UNIQUE_ID.search(stored):
-        return stored
-    doc = json.loads(stored)
+    return display_trust_policies(conn, [stored])[0]
+
+
+def display_trust_policies(conn: Connection, stored: list[str]) -> list[str]:
+    """:func:`display_trust_policy` for many documents, with two queries in all."""
+    wanted = {m.group(0) for text in stored for m in _UNIQUE_ID.finditer(text)}
+    if not wanted:
+        return list(stored)
+    names = _arns_of(conn, wanted)
+    out = []
+    for text in stored:
+        ids = tuple(sorted({m.group(0) for m in _UNIQUE_ID.finditer(text)}))
+        if not ids:
+            out.append(text)
+            continue
+        out.append(_rewrite(text, tuple((i, names.get(i, i)) for i in ids)))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _rewrite(text: str, mapping: tuple[tuple[str, str], ...]) -> str:
+    # Cached by document and by what its ids stand for now: listing pages of
+    # roles that trust the same principals re-renders nothing.
+    names = dict(mapping)
+    doc = json.loads(text)
     for principal, key in _principal_lists(doc):
         values = principal[key]
         items = [values] if isinstance(values, str) else list(values)
-        shown = [_to_arn(conn, v) for v in items]
+        shown = [names.get(v, v) for v in items]
         principal[key] = shown[0] if isinstance(values, str) else shown
     return json.dumps(doc)
 
 
-def _to_arn(conn: Connection, value: str) -> str:
-    if not _UNIQUE_ID.fullmatch(value):
-        return value
-    # Unique ids are unique across accounts: the entity may live in another account.
-    table = t.users if value.startswith("AIDA") else t.roles
-    row = conn.execute(
-        select(table.c.account_id, table.c.path, table.c.name).where(table.c.id == value)
-    ).first()
-    if row is None:
-        return value
-    make = arns.user_arn if table is t.users else arns.role_arn
-    return make(row.account_id, row.path, row.name)
+def _arns_of(conn: Connection, ids: set[str]) -> dict[str, str]:
+    """Current ARNs of the users and roles with these unique ids (in any account)."""
+    found: dict[str, str] = {}
+    users = [i for i in ids if i.startswith("AIDA")]
+    roles = [i for i in ids if i.startswith("AROA")]
+    if users:
+        for row in conn.execute(
+            select(t.users.c.id, t.users.c.account_id, t.users.c.path, t.users.c.name).where(
+                t.users.c.id.in_(users)
+            )
+        ):
+            found[row.id] = arns.user_arn(row.account_id, row.path, row.name)
+    if roles:
+        for row in conn.execute(
+            select(t.roles.c.id, t.roles.c.account_id, t.roles.c.path, t.roles.c.name).where(
+                t.roles.c.id.in_(roles)
+            )
+        ):
+            found[row.id] = arns.role_arn(row.account_id, row.path, row.name)
+    return found

@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from rolecall.audit.writer import AuditWriter
+from rolecall.audit.writer import ProcessAuditWriter
 from rolecall.auth.sigv4 import HttpRequest
-from rolecall.protocol.errors import AWSError
+from rolecall.protocol.errors import AWSError, ServiceUnavailable
 from rolecall.protocol.query_encode import encode_error
 from rolecall.runtime import Runtime, Settings
 
@@ -43,8 +43,9 @@ class RolecallApp:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.audit = AuditWriter(runtime.store) if runtime.settings.audit else None
+        self.audit = ProcessAuditWriter(runtime.store) if runtime.settings.audit else None
         runtime.audit = self.audit
+        self._flush_scheduled = False
         self.dispatcher = Dispatcher(runtime, self.audit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,8 +99,9 @@ class RolecallApp:
             user_agent=user_agent,
         )
         if reply.event is not None and self.audit is not None:
-            written = self.audit.submit(reply.event)
-            if not reply.durable:
+            written = self.audit.submit(reply.event, wait=reply.durable)
+            self._schedule_flush()
+            if written is None:
                 # Reads and refusals changed nothing: their record is committed by
                 # the next group commit (milliseconds) without holding the reply.
                 await _send(send, reply.status, reply.body, "text/xml", reply.request_id)
@@ -110,9 +112,24 @@ class RolecallApp:
                 # The call happened but its record could not be made durable:
                 # say so rather than pretend.
                 log.exception("audit record could not be written")
-                await _send(send, 503, b"", "text/xml", reply.request_id)
+                error = ServiceUnavailable(
+                    "The request was processed, but its audit record could not be written."
+                )
+                body = encode_error(error, reply.request_id, XMLNS["iam"])
+                await _send(send, error.status, body, "text/xml", reply.request_id)
                 return
         await _send(send, reply.status, reply.body, "text/xml", reply.request_id)
+
+    def _schedule_flush(self) -> None:
+        # One flush per event-loop turn sends every record the turn produced.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self.audit is not None:
+            self.audit.flush()
 
     async def _control(self, request: HttpRequest, send: Send) -> None:
         try:

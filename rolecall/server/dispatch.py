@@ -15,14 +15,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from rolecall.api.call import Call, RequestInfo
 from rolecall.api.context import global_context
 from rolecall.api.preauthorize import preauthorize
 from rolecall.api.registry import OperationDef, load_operations, lookup
-from rolecall.audit.record import AuditEvent, build_event
-from rolecall.audit.writer import AuditWriter, KeyUse
+from rolecall.audit.record import AuditFacts, build_facts
+from rolecall.audit.writer import AuditWriter, KeyUse, ProcessAuditWriter
 from rolecall.auth.credentials import CredentialResolver, Credentials
 from rolecall.auth.principal import SessionKind
 from rolecall.auth.sigv4 import (
@@ -82,7 +82,7 @@ class Reply:
     status: int
     body: bytes
     request_id: str
-    event: AuditEvent | None
+    event: AuditFacts | None
     durable: bool = False
 
 
@@ -104,7 +104,7 @@ class _Progress:
 class Dispatcher:
     """Turns HTTP requests into operation calls."""
 
-    def __init__(self, runtime: Runtime, audit: AuditWriter | None) -> None:
+    def __init__(self, runtime: Runtime, audit: AuditWriter | ProcessAuditWriter | None) -> None:
         load_operations()
         self.runtime = runtime
         self.audit = audit
@@ -137,10 +137,10 @@ class Dispatcher:
             body, status = self._error(failure, request_id, progress)
             event = self._event(progress, request_id, now, source_ip, user_agent, None, failure)
             return Reply(status, body, request_id, event)
-        event = self._event(progress, request_id, now, source_ip, user_agent, result, None)
         auth = progress.auth
         changed = auth is not None and not auth.read_only
         durable = changed or progress.action in CREDENTIAL_OPERATIONS
+        event = self._event(progress, request_id, now, source_ip, user_agent, result, None, durable)
         return Reply(status, body, request_id, event, durable)
 
     def _error(self, error: AWSError, request_id: str, progress: _Progress) -> tuple[bytes, int]:
@@ -239,14 +239,15 @@ class Dispatcher:
         user_agent: str | None,
         result: dict[str, Any] | None,
         error: AWSError | None,
-    ) -> AuditEvent | None:
+        with_response: bool = False,
+    ) -> AuditFacts | None:
         if self.audit is None:
             return None
         creds = progress.credentials
         op = progress.op
         auth = progress.auth
         call = progress.call
-        return build_event(
+        return build_facts(
             service=progress.service,
             operation=progress.action or "",
             time=now,
@@ -265,6 +266,7 @@ class Dispatcher:
             resources=call.resources if call else [],
             secret_params=op.secret_params if op else frozenset(),
             secret_results=op.secret_results if op else frozenset(),
+            with_response=with_response,
         )
 
 
@@ -294,13 +296,34 @@ def _form_params(http: HttpRequest) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     try:
         if http.raw_query:
-            pairs.extend(parse_qsl(http.raw_query, keep_blank_values=True, errors="strict"))
+            pairs.extend(parse_form(http.raw_query))
         if http.body and http.method == "POST":
             content_type = next((v for k, v in http.headers if k.lower() == "content-type"), "")
             if not content_type or "x-www-form-urlencoded" in content_type.lower():
-                pairs.extend(
-                    parse_qsl(http.body.decode("utf-8"), keep_blank_values=True, errors="strict")
-                )
+                pairs.extend(parse_form(http.body.decode("utf-8")))
     except (UnicodeDecodeError, ValueError):
         raise MalformedQueryString("The query string is not valid UTF-8 form data.") from None
     return pairs
+
+
+def parse_form(text: str) -> list[tuple[str, str]]:
+    """``application/x-www-form-urlencoded`` pairs, like ``parse_qsl(keep_blank_values=True)``.
+
+    Hand-written because it runs on every request and most names and values need
+    no decoding at all.
+    """
+    out: list[tuple[str, str]] = []
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        out.append((_form_decode(name), _form_decode(value)))
+    return out
+
+
+def _form_decode(text: str) -> str:
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" in text:
+        return unquote(text, errors="strict")
+    return text

@@ -20,7 +20,7 @@ from ..protected import ensure_modifiable
 from ..records import RoleRecord, record
 from ..shapes import role_shape
 from ..tagging import check_request_tags, drop_all, put_tags, remove_tags, tag_list
-from ..trust import display_trust_policy, prepare_trust_policy
+from ..trust import display_trust_policies, display_trust_policy, prepare_trust_policy
 
 MAX_ROLES = 1000
 DEFAULT_MAX_SESSION = 3600
@@ -99,7 +99,8 @@ def list_roles(call: Call) -> dict[str, Any]:
         rows = conn.execute(query).all()
         chunk, extra = finish_page(rows, size, lambda r: (r.name_key, r.id))
         roles = [record(RoleRecord, r) for r in chunk]
-        shapes = [role_shape(r, display_trust_policy(conn, r.trust_policy)) for r in roles]
+        shown = display_trust_policies(conn, [r.trust_policy for r in roles])
+        shapes = [role_shape(r, trust) for r, trust in zip(roles, shown, strict=True)]
     return {"Roles": shapes, **extra}
 
 

@@ -42,7 +42,7 @@ def find_role(call: Call, role_arn: str) -> RoleRecord | None:
     if parts is None or parts[1] != "iam" or not parts[4].startswith("role/"):
         return None
     _, path, name = arns.path_and_name(parts[4])
-    view = call.runtime.directory.view(parts[3])
+    view = call.view_of(parts[3])
     if view is None:
         return None
     role = view.role(name)
@@ -56,6 +56,8 @@ def trust_group(role: RoleRecord) -> Any:
     try:
         return policy_group([compile_policy(role.trust_policy, PolicyKind.TRUST)])
     except PolicyError:
+        # Stored trust policies were validated when written; one that no longer
+        # parses trusts nobody.
         return policy_group([])
 
 
@@ -112,7 +114,7 @@ def assume_role(call: Call) -> dict[str, Any]:
     ):
         raise AccessDenied("The source identity of a session cannot be changed once it is set.")
 
-    role_view = call.runtime.directory.view(role.account_id)
+    role_view = call.view_of(role.account_id)
     check_session_policies(
         role_view,
         p.get("Policy"),
