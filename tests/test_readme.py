@@ -46,3 +46,38 @@ def test_readme_quick_start(account, tmp_path) -> None:  # type: ignore[no-untyp
     assert '"RoleName": "MyEC2Role"' in out.stdout
     assert f'"Arn": "arn:aws:iam::{account.id}:role/MyEC2Role"' in out.stdout
     assert '"Service": "ec2.amazonaws.com"' in out.stdout
+
+
+def test_readme_bootstrap_example(tmp_path: Path) -> None:
+    """The README's ``--bootstrap`` example is a working file."""
+    import boto3
+    import yaml
+    from conftest import running_server  # type: ignore[import-not-found]
+
+    text = README.read_text()
+    section = text.split("`--bootstrap`", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    data = yaml.safe_load(block)
+    spec = data["accounts"][0]
+    boot = tmp_path / "lab.yaml"
+    boot.write_text(block)
+    with running_server("sqlite", tmp_path, "--bootstrap", str(boot)) as server:
+        root = boto3.client(
+            "iam",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=spec["root_access_key_id"],
+            aws_secret_access_key=spec["root_secret_access_key"],
+        )
+        role = root.get_role(RoleName="Deployer")["Role"]
+        assert role["Arn"] == f"arn:aws:iam::{spec['id']}:role/Deployer"
+        key = spec["users"][0]["access_keys"][0]
+        sts = boto3.client(
+            "sts",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=key["id"],
+            aws_secret_access_key=key["secret"],
+        )
+        me = sts.get_caller_identity()
+        assert me["Arn"] == f"arn:aws:iam::{spec['id']}:user/alice"

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from .compiler import CompiledStatement, PolicyGroup
 from .context import Caller, CallerKind, RequestContext
 from .decision import Decision, Outcome, PolicyType
+from .plan import ALLOW, DENY, NONE
 from .principals import PrincipalMatch
 from .variables import ContextValues
 
-_NONE, _ALLOW, _DENY = 0, 1, 2
+_NONE, _ALLOW, _DENY = NONE, ALLOW, DENY
 _ALLOWED = Decision(Outcome.ALLOWED)
 # Refusals carry no per-request data on the hot path, so one instance of each is enough.
 _EXPLICIT = {t: Decision(Outcome.EXPLICIT_DENY, t) for t in PolicyType}
@@ -261,9 +262,18 @@ def _levels(
 
 
 def _evaluate(group: PolicyGroup, action: str, resource: str, values: ContextValues) -> int:
-    deny_hit, deny_checks, allow_hit, allow_checks = group.plan(action).hits(resource, values)
-    if deny_hit:
-        return _DENY
+    # The hot path of every decision: two dictionary lookups in the common case.
+    plan = group.plan(action)
+    memo = plan.memo
+    if memo is None:
+        return _NONE
+    key = resource if not plan.keys else plan.key(resource, values)
+    found = memo.get(key)
+    if found is None:
+        found = plan.resolve(key, resource, values)
+    if isinstance(found, int):
+        return found
+    deny_checks, allow_hit, allow_checks = found
     for check in deny_checks:
         if check(values):
             return _DENY

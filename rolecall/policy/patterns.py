@@ -123,6 +123,7 @@ class DynamicPattern:
         "_suffix",
         "_variables",
         "arn",
+        "fixed_prefix",
     )
 
     def __init__(
@@ -142,6 +143,9 @@ class DynamicPattern:
             at = parts.index(self._variables[0])
             self._prefix = "".join(_text(p) for p in parts[:at])
             self._suffix = "".join(_text(p) for p in parts[at + 1 :])
+        #: the text every matching value starts with, whatever the variables hold
+        #: ("" for case-insensitive patterns, which a prefix test cannot serve)
+        self.fixed_prefix = "" if ignore_case else _fixed_prefix(parts)
 
     def match(self, value: str, values: ContextValues) -> bool:
         """Whether ``value`` matches once variables take their values from ``values``."""
@@ -258,6 +262,22 @@ class PatternSet:
     def is_static(self) -> bool:
         """True when no pattern depends on the request context."""
         return not self.dynamic
+
+
+def _fixed_prefix(parts: tuple[Part, ...]) -> str:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, Variable):
+            break
+        if isinstance(part, Literal):
+            out.append(part.text)
+            continue
+        cut = min((i for i in (part.find("*"), part.find("?")) if i >= 0), default=-1)
+        if cut >= 0:
+            out.append(part[:cut])
+            break
+        out.append(part)
+    return "".join(out)
 
 
 def _text(part: Part) -> str:

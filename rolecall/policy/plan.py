@@ -30,12 +30,8 @@ if TYPE_CHECKING:
     from .compiler import CompiledStatement
 
 Check = Callable[[ContextValues], bool]
-#: (an unconditional deny matched, deny conditions to check,
-#:  an unconditional allow matched, allow conditions to check)
-Hits = tuple[bool, tuple[Check, ...], bool, tuple[Check, ...]]
 
 _MEMO_LIMIT = 2048
-_NO_HITS: Hits = (False, (), False, ())
 
 
 class _Matcher:
@@ -70,13 +66,14 @@ class _Matcher:
 class _Side:
     """The statements of one effect, arranged so a resource can be checked at once."""
 
-    __slots__ = ("buckets", "keys", "others", "unconditional")
+    __slots__ = ("buckets", "keys", "others", "prefixes", "unconditional")
 
     def __init__(self, statements: tuple[CompiledStatement, ...]) -> None:
         self.unconditional = _Matcher()
         by_condition: dict[object, tuple[_Matcher, Check]] = {}
         others: list[tuple[PatternSet, bool, Check | None]] = []
         keys: list[str] = []
+        prefixes: list[str] = []
         for st in statements:
             resources = st.resources
             check = st.condition.check if st.condition is not None else None
@@ -85,6 +82,7 @@ class _Side:
                 # values then become part of the memo key).
                 others.append((resources, st.statement.not_resource, check))
                 keys.extend(k.lower() for k in resources.keys)
+                prefixes.extend(d.fixed_prefix for d in resources.dynamic)
             elif check is None:
                 self.unconditional.add(resources)
             else:
@@ -99,6 +97,7 @@ class _Side:
         self.buckets = tuple(by_condition.values())
         self.others = tuple(others)
         self.keys = tuple(dict.fromkeys(keys))
+        self.prefixes = tuple(dict.fromkeys(prefixes))
 
     def hits(self, resource: str, values: ContextValues) -> tuple[bool, tuple[Check, ...]]:
         if self.unconditional.match(resource):
@@ -112,10 +111,23 @@ class _Side:
         return False, tuple(checks)
 
 
-class ActionPlan:
-    """Everything a policy group needs to decide one action."""
+#: Results of evaluating one policy group: no statement applied, allowed, denied.
+NONE, ALLOW, DENY = 0, 1, 2
 
-    __slots__ = ("_allow", "_deny", "_keys", "_memo", "allows", "denies")
+#: What the memo holds: a final result, or (deny checks, an unconditional allow
+#: matched, allow checks) when conditions remain to be checked per request.
+Memoised = int | tuple[tuple[Check, ...], bool, tuple[Check, ...]]
+
+
+class ActionPlan:
+    """Everything a policy group needs to decide one action.
+
+    ``memo`` maps a resource (with the values of any policy variables, listed in
+    ``keys``) to what it decides; it is ``None`` when no statement covers the
+    action, so nothing can ever apply.
+    """
+
+    __slots__ = ("_allow", "_deny", "allows", "denies", "keys", "memo", "prefixes")
 
     def __init__(
         self, denies: tuple[CompiledStatement, ...], allows: tuple[CompiledStatement, ...]
@@ -124,28 +136,35 @@ class ActionPlan:
         self.allows = allows
         self._deny = _Side(denies)
         self._allow = _Side(allows)
-        self._keys = tuple(dict.fromkeys((*self._deny.keys, *self._allow.keys)))
-        self._memo: dict[object, Hits] | None = {} if (denies or allows) else None
+        self.keys = tuple(dict.fromkeys((*self._deny.keys, *self._allow.keys)))
+        #: a resource not starting with one of these cannot match any pattern
+        #: with policy variables, so its outcome does not depend on their values
+        self.prefixes = tuple(dict.fromkeys((*self._deny.prefixes, *self._allow.prefixes)))
+        self.memo: dict[object, Memoised] | None = {} if (denies or allows) else None
 
-    def hits(self, resource: str, values: ContextValues) -> Hits:
-        """What the resource (and policy variables) decide, memoised."""
-        memo = self._memo
-        if memo is None:
-            return _NO_HITS
-        keys = self._keys
-        key: object = resource
-        if keys:
-            key = (
-                (resource, values.get(keys[0]))
-                if len(keys) == 1
-                else (resource, *[values.get(k) for k in keys])
-            )
-        found = memo.get(key)
-        if found is None:
-            deny_hit, deny_checks = self._deny.hits(resource, values)
-            allow_hit, allow_checks = self._allow.hits(resource, values)
-            found = (deny_hit, deny_checks, allow_hit, allow_checks)
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[key] = found
+    def key(self, resource: str, values: ContextValues) -> object:
+        """The memo key of a request: the resource, plus variable values if they matter."""
+        keys = self.keys
+        if not keys or not resource.startswith(self.prefixes):
+            return resource
+        if len(keys) == 1:
+            return (resource, values.get(keys[0]))
+        return (resource, *[values.get(k) for k in keys])
+
+    def resolve(self, key: object, resource: str, values: ContextValues) -> Memoised:
+        """Work out (and memoise) what a resource decides."""
+        deny_hit, deny_checks = self._deny.hits(resource, values)
+        allow_hit, allow_checks = self._allow.hits(resource, values)
+        found: Memoised
+        if deny_hit:
+            found = DENY
+        elif not deny_checks and (allow_hit or not allow_checks):
+            found = ALLOW if allow_hit else NONE
+        else:
+            found = (deny_checks, allow_hit, allow_checks)
+        memo = self.memo
+        assert memo is not None
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = found
         return found

@@ -54,3 +54,45 @@ def test_lru_evicts_the_least_recently_used() -> None:
     cache.put("c", 3)
     assert cache.get("b") is None
     assert (cache.get("a"), cache.get("c"), len(cache)) == (1, 3, 2)
+
+
+def test_memo_keys_carry_variable_values_where_they_matter() -> None:
+    """Per-action memos must never serve one caller's answer to another.
+
+    The memo key holds the policy-variable values only for resources that could
+    match a pattern with variables (those starting with its literal prefix); every
+    other resource is decided once for all callers.  Each request below runs on the
+    same compiled group, in an order that would expose a stale memo entry.
+    """
+    from .helpers import decide, doc, user
+
+    policy = doc(
+        allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*"),
+        allow("s3:GetObject", "arn:aws:s3:::public/*"),
+        {
+            "Effect": "Deny",
+            "Action": "s3:GetObject",
+            "NotResource": "arn:aws:s3:::*/${aws:username}/*",
+        },
+    )
+    cases = [
+        ("alice", "arn:aws:s3:::home/alice/a.txt", True),
+        ("bob", "arn:aws:s3:::home/alice/a.txt", False),
+        ("bob", "arn:aws:s3:::home/bob/a.txt", True),
+        ("alice", "arn:aws:s3:::home/bob/a.txt", False),
+        # the deny's NotResource starts with a wildcard: every resource depends on
+        # the caller's name, even one outside home/
+        ("alice", "arn:aws:s3:::public/alice/x", True),
+        ("bob", "arn:aws:s3:::public/alice/x", False),
+        ("bob", "arn:aws:s3:::public/bob/x", True),
+    ]
+    for _ in range(2):
+        for name, resource, allowed in cases:
+            d = decide(
+                user(name),
+                "s3:GetObject",
+                resource,
+                identity=[policy],
+                context={"aws:username": name},
+            )
+            assert d.allowed is allowed, (name, resource)
