@@ -171,7 +171,8 @@ async def _client(
                 head = "".join(f"{k}: {v}\r\n" for k, v in signed.headers.items())
                 payload = body.encode()
                 request = (
-                    f"POST / HTTP/1.1\r\n{head}Content-Length: {len(payload)}\r\n\r\n".encode()
+                    f"POST / HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}"
+                    f"Content-Length: {len(payload)}\r\n\r\n".encode()
                     + payload
                 )
                 started = time.perf_counter()
