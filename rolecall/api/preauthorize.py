@@ -17,6 +17,7 @@ from typing import Any
 from rolecall.auth.principal import PrincipalKind
 from rolecall.authz.spec import ConditionKeyUse, OperationAuth, ResourceSpec, load_service_auth
 from rolecall.iam import arns
+from rolecall.iam.lookup import server_certificate_target
 
 from .call import Call
 from .context import request_tag_keys, resource_tag_keys
@@ -141,6 +142,8 @@ def _stored_entity(call: Call, spec: ResourceSpec, rtype: str) -> Target:
         if profile is not None:
             return Target(profile.arn, view.tags("instance-profile", profile.id))
         return Target(arns.instance_profile_arn(account, "/", name))
+    if rtype == "server-certificate":
+        return _server_certificate(call, name)
     if rtype == "mfa":
         return _stored_by_arn(
             call, name if name.startswith("arn:") else arns.mfa_arn(account, "/", name)
@@ -161,6 +164,15 @@ def _deletion_task_role(call: Call, task_id: str) -> Target:
     if role is not None and role.path == path:
         return Target(role.arn, call.view.tags("role", role.id), role.permissions_boundary)
     return Target(arns.role_arn(call.account_id, path, m.group(2)))
+
+
+def _server_certificate(call: Call, name: str) -> Target:
+    # Server certificates are rare and not part of the cached account view: one read.
+    with call.runtime.store.read() as conn:
+        found = server_certificate_target(conn, call.account_id, name)
+    if found is None:
+        return Target(arns.server_certificate_arn(call.account_id, "/", name))
+    return Target(found[0], found[1])
 
 
 def _stored_by_arn(call: Call, arn: str) -> Target:

@@ -170,7 +170,10 @@ class ResourceType:
         head = self._head(partition, account)
         if not self.has_path:
             return head
-        _check_path(path_prefix)
+        # A prefix need not end in "/" (AWS lists "/division" and "/division_abc/"
+        # alike); the request model already requires the leading one.
+        if not path_prefix.startswith("/"):
+            raise ValueError(f"an IAM path prefix must begin with '/': {path_prefix!r}")
         return head + path_prefix[1:]
 
     def _head(self, partition: str, account: str) -> str:

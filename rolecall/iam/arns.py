@@ -40,6 +40,11 @@ def mfa_arn(account_id: str, path: str, name: str) -> str:
     return iam_arn(account_id, "mfa", path, name)
 
 
+def server_certificate_arn(account_id: str, path: str, name: str) -> str:
+    """A server certificate's ARN."""
+    return iam_arn(account_id, "server-certificate", path, name)
+
+
 def root_arn(account_id: str) -> str:
     """The account root user's ARN."""
     return f"arn:{PARTITION}:iam::{account_id}:root"

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, and_, select
 from rolecall.protocol.errors import NoSuchEntity
 from rolecall.store import schema as t
 
+from . import arns
 from .directory import AccountView
 from .records import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord, record
 
@@ -92,3 +93,22 @@ def managed_policy_in(conn: Connection, account_id: str, arn: str) -> ManagedPol
         )
     ).first()
     return record(ManagedPolicyRecord, row) if row else None
+
+
+def server_certificate_target(
+    conn: Connection, account_id: str, name: str
+) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """A stored server certificate's ARN and tags (what authorization needs), or None."""
+    row = _row(conn, t.server_certificates, account_id, name)
+    if row is None:
+        return None
+    tags = conn.execute(
+        select(t.tags.c.key, t.tags.c.value).where(
+            and_(
+                t.tags.c.resource_type == "server-certificate",
+                t.tags.c.resource_id == row.id,
+            )
+        )
+    ).all()
+    arn = arns.server_certificate_arn(account_id, row.path, row.name)
+    return arn, tuple(sorted((r.key, r.value) for r in tags))

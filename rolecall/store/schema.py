@@ -300,6 +300,71 @@ service_role_deletions = Table(
     Column("created_at", Timestamp, nullable=False),
 )
 
+# SSH public keys of IAM users (for CodeCommit): at most five per user, each key
+# (by fingerprint) at most once per user.
+ssh_public_keys = Table(
+    "ssh_public_keys",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # As uploaded (OpenSSH or PEM); GetSSHPublicKey converts on the way out.
+    Column("body", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("uploaded_at", Timestamp, nullable=False),
+    UniqueConstraint("user_id", "fingerprint"),
+)
+
+# X.509 signing certificates of IAM users (NULL user: the root user).  The id is
+# derived from the certificate, so one certificate exists once per account.
+signing_certificates = Table(
+    "signing_certificates",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id"), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE")),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("uploaded_at", Timestamp, nullable=False),
+    Index("ix_signing_certificates_user", "user_id"),
+)
+
+# Service-specific credentials (CodeCommit/Keyspaces passwords, Bedrock API keys).
+# The generated secret is kept encrypted; it is shown on create and reset only.
+service_specific_credentials = Table(
+    "service_specific_credentials",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("service_name", String(128), nullable=False),
+    # ServiceUserName (passwords) or ServiceCredentialAlias (API keys).
+    Column("service_user_name", String(200), nullable=False),
+    Column("secret_enc", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp),
+    Index("ix_service_specific_credentials_user", "user_id", "service_name"),
+)
+
+# Server certificates (certificate, chain, encrypted private key) of an account.
+server_certificates = Table(
+    "server_certificates",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_key", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("chain", Text),
+    Column("private_key_enc", LargeBinary, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("uploaded_at", Timestamp, nullable=False),
+    UniqueConstraint("account_id", "name_key"),
+)
+
 # Server-wide settings shared by every process on the store (e.g. the offset of
 # the development clock).
 server_state = Table(

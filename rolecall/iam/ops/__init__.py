@@ -15,7 +15,11 @@ from . import (  # noqa: F401
     policy_entities,
     roles,
     saml_providers,
+    server_certificates,
     service_linked_roles,
+    service_specific_credentials,
+    signing_certificates,
     simulator,
+    ssh_public_keys,
     users,
 )

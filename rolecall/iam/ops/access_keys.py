@@ -9,28 +9,17 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from rolecall.api.call import Call
 from rolecall.api.registry import operation
 from rolecall.auth.credentials import SECRET_PURPOSE
-from rolecall.auth.principal import PrincipalKind
-from rolecall.protocol.errors import LimitExceeded, NoSuchEntity, ValidationError
+from rolecall.protocol.errors import LimitExceeded, NoSuchEntity
 from rolecall.store import schema as t
 
 from .. import ids
-from ..lookup import user_in
+from ..owners import credential_owner
 from ..records import AccessKeyRecord, UserRecord, record
 
 MAX_KEYS = 2
 
 
-def _owner(call: Call, conn: Any) -> UserRecord | None:
-    """The user named by UserName, or the caller (None: the root user)."""
-    name = call.params.get("UserName")
-    if name is not None:
-        return user_in(conn, call.account_id, name)
-    principal = call.principal
-    if principal.kind is PrincipalKind.ROOT:
-        return None
-    if principal.kind is not PrincipalKind.USER:
-        raise ValidationError("Must specify userName when calling with non-User credentials")
-    return user_in(conn, call.account_id, principal.name)
+_owner = credential_owner
 
 
 def _owned_by(owner: UserRecord | None) -> Any:

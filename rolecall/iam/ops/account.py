@@ -34,12 +34,11 @@ from .identity_policies import MAX_ATTACHED
 from .instance_profiles import MAX_PROFILES
 from .managed_policies import MAX_POLICIES, MAX_VERSIONS
 from .roles import MAX_ROLES
+from .server_certificates import MAX_CERTIFICATES as SERVER_CERTIFICATES_QUOTA
+from .signing_certificates import MAX_CERTIFICATES as SIGNING_CERTIFICATES_PER_USER
 from .users import MAX_USERS
 
-#: Quotas rolecall does not enforce anywhere else (it has no server or signing
-#: certificates), reported with AWS's default values.
-SERVER_CERTIFICATES_QUOTA = 20
-SIGNING_CERTIFICATES_PER_USER = 2
+#: A quota rolecall does not enforce, reported with AWS's default value.
 POLICY_VERSIONS_IN_USE_QUOTA = 10000
 #: Version of the tokens STS's global endpoint issues (v1: valid in default regions).
 GLOBAL_ENDPOINT_TOKEN_VERSION = 1
@@ -123,8 +122,18 @@ def _usage(conn: Connection, account_id: str) -> dict[str, int]:
         "AccountAccessKeysPresent": min(
             1, _count(conn, t.access_keys, keys.account_id == account_id, keys.user_id.is_(None))
         ),
-        "ServerCertificates": 0,
-        "AccountSigningCertificatesPresent": 0,
+        "ServerCertificates": _count(
+            conn, t.server_certificates, t.server_certificates.c.account_id == account_id
+        ),
+        "AccountSigningCertificatesPresent": min(
+            1,
+            _count(
+                conn,
+                t.signing_certificates,
+                t.signing_certificates.c.account_id == account_id,
+                t.signing_certificates.c.user_id.is_(None),
+            ),
+        ),
         # rolecall's root users sign in with access keys only; they have no password.
         "AccountPasswordPresent": 0,
     }

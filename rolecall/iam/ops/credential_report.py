@@ -104,7 +104,16 @@ def _key_columns(keys: list[Any]) -> list[str]:
     return out
 
 
-_NO_CERTIFICATES = ["false", NA, "false", NA]
+def _certificate_columns(certs: list[Any]) -> list[str]:
+    """The four cert_1_*/cert_2_* columns, oldest signing certificate first."""
+    out: list[str] = []
+    for index in range(2):
+        cert = certs[index] if index < len(certs) else None
+        if cert is None:
+            out += ["false", NA]
+        else:
+            out += [_bool(cert.status == "Active"), _time(cert.uploaded_at)]
+    return out
 
 
 def _password_columns(
@@ -137,6 +146,13 @@ def build_report(conn: Connection, account_id: str) -> str:
         .order_by(t.access_keys.c.created_at, t.access_keys.c.id)
     ):
         keys[key.user_id].append(key)
+    certs: dict[str | None, list[Any]] = defaultdict(list)
+    for cert in conn.execute(
+        select(t.signing_certificates)
+        .where(t.signing_certificates.c.account_id == account_id)
+        .order_by(t.signing_certificates.c.uploaded_at, t.signing_certificates.c.id)
+    ):
+        certs[cert.user_id].append(cert)
     mfa_owners = {
         (row.user_id, bool(row.root_user))
         for row in conn.execute(
@@ -171,7 +187,7 @@ def build_report(conn: Connection, account_id: str) -> str:
             "not_supported",
             _bool(root_mfa),
             *_key_columns(keys.get(None, [])),
-            *_NO_CERTIFICATES,
+            *_certificate_columns(certs.get(None, [])),
         ]
     )
     for user in users:
@@ -183,7 +199,7 @@ def build_report(conn: Connection, account_id: str) -> str:
                 *_password_columns(profiles.get(user.id), user.password_last_used, policy),
                 _bool((user.id, False) in mfa_owners),
                 *_key_columns(keys.get(user.id, [])),
-                *_NO_CERTIFICATES,
+                *_certificate_columns(certs.get(user.id, [])),
             ]
         )
     return out.getvalue()

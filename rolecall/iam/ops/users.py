@@ -145,6 +145,13 @@ def delete_user(call: Call) -> None:
             (t.group_members.c.user_id, "must remove users from group first."),
             (t.access_keys.c.user_id, "must delete access keys first."),
             (t.mfa_devices.c.user_id, "must delete MFA device first."),
+            (t.signing_certificates.c.user_id, "must delete certificates first."),
+            # AWS names no specific object for these two (observed messages).
+            (t.ssh_public_keys.c.user_id, "must remove referenced objects first."),
+            (
+                t.service_specific_credentials.c.user_id,
+                "must remove referenced objects first.",
+            ),
         )
         for column, message in conflicts:
             if conn.execute(select(exists().where(column == user.id))).scalar():
