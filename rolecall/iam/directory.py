@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from rolecall.store import schema as t
 from rolecall.store.engine import Store
@@ -35,6 +36,48 @@ from .records import (
 
 T = TypeVar("T")
 _MISSING = object()
+
+# Statements are built once and run with bound values: building a SQLAlchemy
+# statement and its cache key costs several times what executing it does, and
+# a fresh account view (after every write to the account) runs a dozen of them.
+_ACCOUNT: Any = bindparam("account_id")
+
+
+@cache
+def by_name_query(table: Any) -> Any:
+    """``SELECT`` an entity of ``table`` by ``account_id`` and ``name_key`` (bound values)."""
+    return select(table).where(
+        and_(table.c.account_id == _ACCOUNT, table.c.name_key == bindparam("name_key"))
+    )
+
+
+@cache
+def _by_id_query(table: Any) -> Any:
+    return select(table).where(and_(table.c.id == bindparam("id"), table.c.account_id == _ACCOUNT))
+
+
+_MANAGED_POLICY = select(t.managed_policies).where(
+    and_(t.managed_policies.c.arn == bindparam("arn"), t.managed_policies.c.account_id == _ACCOUNT)
+)
+_POLICY_DOCUMENT = select(t.policy_versions.c.document).where(
+    and_(
+        t.policy_versions.c.policy_id == bindparam("policy_id"),
+        t.policy_versions.c.version_id == bindparam("version_id"),
+    )
+)
+_ACCESS_KEY = _by_id_query(t.access_keys)
+_TAGS = (
+    select(t.tags.c.key, t.tags.c.value)
+    .where(
+        and_(
+            t.tags.c.resource_type == bindparam("resource_type"),
+            t.tags.c.resource_id == bindparam("resource_id"),
+        )
+    )
+    .order_by(t.tags.c.key_id)
+)
+_ACCOUNT_ROW = select(t.accounts).where(t.accounts.c.id == _ACCOUNT)
+_KEY_OWNER = select(t.access_keys.c.account_id).where(t.access_keys.c.id == bindparam("id"))
 
 
 class AccountView:
@@ -58,9 +101,9 @@ class AccountView:
                 self._memo[key] = found
         return found  # type: ignore[no-any-return]
 
-    def _one(self, query: Any) -> Any:
+    def _one(self, query: Any, params: dict[str, Any]) -> Any:
         with self.store.read() as conn:
-            return conn.execute(query).first()
+            return conn.execute(query, params).first()
 
     # -- entities -----------------------------------------------------------------------
 
@@ -95,14 +138,7 @@ class AccountView:
         """The customer managed policy with that ARN in this account, if any."""
 
         def load() -> ManagedPolicyRecord | None:
-            row = self._one(
-                select(t.managed_policies).where(
-                    and_(
-                        t.managed_policies.c.arn == arn,
-                        t.managed_policies.c.account_id == self.account_id,
-                    )
-                )
-            )
+            row = self._one(_MANAGED_POLICY, {"arn": arn, "account_id": self.account_id})
             return record(ManagedPolicyRecord, row) if row else None
 
         return self.memo(("policy", arn), load)
@@ -118,12 +154,8 @@ class AccountView:
             if policy is None:
                 return None
             row = self._one(
-                select(t.policy_versions.c.document).where(
-                    and_(
-                        t.policy_versions.c.policy_id == policy.id,
-                        t.policy_versions.c.version_id == policy.default_version,
-                    )
-                )
+                _POLICY_DOCUMENT,
+                {"policy_id": policy.id, "version_id": policy.default_version},
             )
             return row.document if row else None
 
@@ -133,13 +165,7 @@ class AccountView:
         """The long-term access key ``key_id`` of this account, if any."""
 
         def load() -> AccessKeyRecord | None:
-            row = self._one(
-                select(t.access_keys).where(
-                    and_(
-                        t.access_keys.c.id == key_id, t.access_keys.c.account_id == self.account_id
-                    )
-                )
-            )
+            row = self._one(_ACCESS_KEY, {"id": key_id, "account_id": self.account_id})
             return record(AccessKeyRecord, row) if row else None
 
         return self.memo(("access-key", key_id), load)
@@ -150,14 +176,7 @@ class AccountView:
         def load() -> tuple[tuple[str, str], ...]:
             with self.store.read() as conn:
                 rows = conn.execute(
-                    select(t.tags.c.key, t.tags.c.value)
-                    .where(
-                        and_(
-                            t.tags.c.resource_type == resource_type,
-                            t.tags.c.resource_id == resource_id,
-                        )
-                    )
-                    .order_by(t.tags.c.key_id)
+                    _TAGS, {"resource_type": resource_type, "resource_id": resource_id}
                 )
                 return tuple((r.key, r.value) for r in rows)
 
@@ -165,18 +184,12 @@ class AccountView:
 
     def _entity(self, cls: type[T], table: Any, name: str) -> T | None:
         row = self._one(
-            select(table).where(
-                and_(table.c.account_id == self.account_id, table.c.name_key == name.lower())
-            )
+            by_name_query(table), {"account_id": self.account_id, "name_key": name.lower()}
         )
         return record(cls, row) if row else None
 
     def _by_id(self, cls: type[T], table: Any, entity_id: str) -> T | None:
-        row = self._one(
-            select(table).where(
-                and_(table.c.id == entity_id, table.c.account_id == self.account_id)
-            )
-        )
+        row = self._one(_by_id_query(table), {"id": entity_id, "account_id": self.account_id})
         return record(cls, row) if row else None
 
     def with_connection(self, work: Callable[[Connection], T]) -> T:
@@ -205,7 +218,7 @@ class Directory:
         if cached is not None and cached.revision == revision:
             return cached
         with self.store.read() as conn:
-            row = conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).first()
+            row = conn.execute(_ACCOUNT_ROW, {"account_id": account_id}).first()
         if row is None:
             return None
         view = AccountView(self.store, self.catalog, record(AccountRecord, row))
@@ -220,9 +233,7 @@ class Directory:
         found = self._key_owners.get(key_id)
         if found is None:
             with self.store.read() as conn:
-                row = conn.execute(
-                    select(t.access_keys.c.account_id).where(t.access_keys.c.id == key_id)
-                ).first()
+                row = conn.execute(_KEY_OWNER, {"id": key_id}).first()
             if row is None:
                 return None
             found = self._key_owners[key_id] = row.account_id

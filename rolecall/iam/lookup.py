@@ -10,7 +10,7 @@ from rolecall.protocol.errors import NoSuchEntity
 from rolecall.store import schema as t
 
 from . import arns
-from .directory import AccountView
+from .directory import AccountView, by_name_query
 from .records import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord, record
 
 
@@ -55,9 +55,7 @@ def get_group(view: AccountView, name: str) -> GroupRecord:
 
 def _row(conn: Connection, table: Any, account_id: str, name: str) -> Any:
     return conn.execute(
-        select(table).where(
-            and_(table.c.account_id == account_id, table.c.name_key == name.lower())
-        )
+        by_name_query(table), {"account_id": account_id, "name_key": name.lower()}
     ).first()
 
 

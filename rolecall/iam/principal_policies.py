@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from rolecall.auth.principal import Principal, PrincipalKind, SessionKind
 from rolecall.policy import (
@@ -44,6 +44,33 @@ ALLOW_ALL = policy_group(
 )
 
 
+# Built once (see directory.py: building a statement costs more than running it).
+_OWNER = and_(
+    t.inline_policies.c.principal_type == bindparam("principal_type"),
+    t.inline_policies.c.principal_id == bindparam("principal_id"),
+)
+_INLINE = (
+    select(t.inline_policies.c.name, t.inline_policies.c.document)
+    .where(_OWNER)
+    .order_by(t.inline_policies.c.name_key)
+)
+_ATTACHED = (
+    select(t.attachments.c.policy_arn)
+    .where(
+        and_(
+            t.attachments.c.principal_type == bindparam("principal_type"),
+            t.attachments.c.principal_id == bindparam("principal_id"),
+        )
+    )
+    .order_by(t.attachments.c.attached_seq, t.attachments.c.policy_arn)
+)
+_GROUPS_OF = (
+    select(t.group_members.c.group_id)
+    .where(t.group_members.c.user_id == bindparam("user_id"))
+    .order_by(t.group_members.c.added_seq)
+)
+
+
 def inline_documents(
     view: AccountView, principal_type: str, principal_id: str
 ) -> tuple[tuple[str, str], ...]:
@@ -52,14 +79,7 @@ def inline_documents(
     def load() -> tuple[tuple[str, str], ...]:
         with view.store.read() as conn:
             rows = conn.execute(
-                select(t.inline_policies.c.name, t.inline_policies.c.document)
-                .where(
-                    and_(
-                        t.inline_policies.c.principal_type == principal_type,
-                        t.inline_policies.c.principal_id == principal_id,
-                    )
-                )
-                .order_by(t.inline_policies.c.name_key)
+                _INLINE, {"principal_type": principal_type, "principal_id": principal_id}
             )
             return tuple((r.name, r.document) for r in rows)
 
@@ -72,14 +92,7 @@ def attached_arns(view: AccountView, principal_type: str, principal_id: str) -> 
     def load() -> tuple[str, ...]:
         with view.store.read() as conn:
             rows = conn.execute(
-                select(t.attachments.c.policy_arn)
-                .where(
-                    and_(
-                        t.attachments.c.principal_type == principal_type,
-                        t.attachments.c.principal_id == principal_id,
-                    )
-                )
-                .order_by(t.attachments.c.attached_seq, t.attachments.c.policy_arn)
+                _ATTACHED, {"principal_type": principal_type, "principal_id": principal_id}
             )
             return tuple(r.policy_arn for r in rows)
 
@@ -91,11 +104,7 @@ def group_ids_of_user(view: AccountView, user_id: str) -> tuple[str, ...]:
 
     def load() -> tuple[str, ...]:
         with view.store.read() as conn:
-            rows = conn.execute(
-                select(t.group_members.c.group_id)
-                .where(t.group_members.c.user_id == user_id)
-                .order_by(t.group_members.c.added_seq)
-            )
+            rows = conn.execute(_GROUPS_OF, {"user_id": user_id})
             return tuple(r.group_id for r in rows)
 
     return view.memo(("groups-of", user_id), load)

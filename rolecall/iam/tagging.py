@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select
 
 from rolecall.protocol.errors import InvalidInput, LimitExceeded
 from rolecall.store import schema as t
@@ -94,13 +94,17 @@ def remove_tags(
     )
 
 
+_DROP_ALL = delete(t.tags).where(
+    and_(
+        t.tags.c.resource_type == bindparam("resource_type"),
+        t.tags.c.resource_id == bindparam("resource_id"),
+    )
+)
+
+
 def drop_all(conn: Connection, resource_type: str, resource_id: str) -> None:
     """Remove every tag of a deleted resource."""
-    conn.execute(
-        delete(t.tags).where(
-            and_(t.tags.c.resource_type == resource_type, t.tags.c.resource_id == resource_id)
-        )
-    )
+    conn.execute(_DROP_ALL, {"resource_type": resource_type, "resource_id": resource_id})
 
 
 def tag_list(pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:

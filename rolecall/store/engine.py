@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -44,6 +44,15 @@ def normalise_url(url: str) -> str:
 def sqlite_url(data_dir: Path) -> str:
     """The embedded database's URL inside ``data_dir``."""
     return f"sqlite:///{(data_dir / 'rolecall.db').resolve()}"
+
+
+# Built once: every write runs it, and building it costs more than running it.
+_BUMP_REVISION = (
+    update(accounts)
+    .where(accounts.c.id == bindparam("account_id"))
+    .values(revision=accounts.c.revision + 1)
+    .returning(accounts.c.revision)
+)
 
 
 class Store:
@@ -109,12 +118,7 @@ class Store:
             revision = None
             with conn.begin():
                 if account_id is not None:
-                    revision = conn.execute(
-                        update(accounts)
-                        .where(accounts.c.id == account_id)
-                        .values(revision=accounts.c.revision + 1)
-                        .returning(accounts.c.revision)
-                    ).scalar()
+                    revision = conn.execute(_BUMP_REVISION, {"account_id": account_id}).scalar()
                 yield conn
             if account_id is not None and revision is not None:
                 for listener in self._listeners:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rolecall.api.call import Call
@@ -25,6 +25,29 @@ from ..trust import display_trust_policies, display_trust_policy, prepare_trust_
 MAX_ROLES = 1000
 DEFAULT_MAX_SESSION = 3600
 
+# The statements of the create/delete path, built once (building a SQLAlchemy
+# statement costs more than running it).
+_ROLE_ID: Any = bindparam("role_id")
+_COUNT_ROLES = (
+    select(func.count()).select_from(t.roles).where(t.roles.c.account_id == bindparam("account_id"))
+)
+_INSERT_ROLE = insert(t.roles)
+_DELETE_ROLE = delete(t.roles).where(t.roles.c.id == _ROLE_ID)
+_IN_PROFILE = select(exists().where(t.instance_profiles.c.role_id == _ROLE_ID))
+_HAS_INLINE = select(
+    exists().where(
+        and_(
+            t.inline_policies.c.principal_type == "role",
+            t.inline_policies.c.principal_id == _ROLE_ID,
+        )
+    )
+)
+_HAS_ATTACHED = select(
+    exists().where(
+        and_(t.attachments.c.principal_type == "role", t.attachments.c.principal_id == _ROLE_ID)
+    )
+)
+
 
 @operation("iam", "CreateRole")
 def create_role(call: Call) -> dict[str, Any]:
@@ -38,27 +61,24 @@ def create_role(call: Call) -> dict[str, Any]:
         boundary = p.get("PermissionsBoundary")
         if boundary:
             check_boundary(conn, call.runtime.catalog, call.account_id, boundary)
-        count = len(
-            conn.execute(
-                select(t.roles.c.id).where(t.roles.c.account_id == call.account_id).limit(MAX_ROLES)
-            ).all()
-        )
+        count = conn.execute(_COUNT_ROLES, {"account_id": call.account_id}).scalar_one()
         if count >= MAX_ROLES:
             raise LimitExceeded(f"Cannot exceed quota for RolesPerAccount: {MAX_ROLES}")
         try:
             conn.execute(
-                insert(t.roles).values(
-                    id=role_id,
-                    account_id=call.account_id,
-                    name=name,
-                    name_key=name.lower(),
-                    path=p.get("Path") or "/",
-                    trust_policy=trust,
-                    description=p.get("Description"),
-                    max_session_duration=p.get("MaxSessionDuration") or DEFAULT_MAX_SESSION,
-                    permissions_boundary=boundary,
-                    created_at=call.now,
-                )
+                _INSERT_ROLE,
+                {
+                    "id": role_id,
+                    "account_id": call.account_id,
+                    "name": name,
+                    "name_key": name.lower(),
+                    "path": p.get("Path") or "/",
+                    "trust_policy": trust,
+                    "description": p.get("Description"),
+                    "max_session_duration": p.get("MaxSessionDuration") or DEFAULT_MAX_SESSION,
+                    "permissions_boundary": boundary,
+                    "created_at": call.now,
+                },
             )
         except IntegrityError:
             raise EntityAlreadyExists(f"Role with name {name} already exists.") from None
@@ -153,22 +173,17 @@ def delete_role(call: Call) -> None:
         ensure_modifiable(role)
         _check_role_unused(conn, role)
         drop_all(conn, "role", role.id)
-        conn.execute(delete(t.roles).where(t.roles.c.id == role.id))
+        conn.execute(_DELETE_ROLE, {"role_id": role.id})
     call.touch("role", role.arn)
 
 
 def _check_role_unused(conn: Any, role: RoleRecord) -> None:
-    if conn.execute(select(exists().where(t.instance_profiles.c.role_id == role.id))).scalar():
+    ids_ = {"role_id": role.id}
+    if conn.execute(_IN_PROFILE, ids_).scalar():
         raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
-    owned = and_(
-        t.inline_policies.c.principal_type == "role", t.inline_policies.c.principal_id == role.id
-    )
-    if conn.execute(select(exists().where(owned))).scalar():
+    if conn.execute(_HAS_INLINE, ids_).scalar():
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
-    attached = and_(
-        t.attachments.c.principal_type == "role", t.attachments.c.principal_id == role.id
-    )
-    if conn.execute(select(exists().where(attached))).scalar():
+    if conn.execute(_HAS_ATTACHED, ids_).scalar():
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
 
 
