@@ -163,7 +163,9 @@ class ProcessAuditWriter:
             self._seq += 1
             if future is not None:
                 self._futures[self._seq] = future
-            self._pending.append(("e", self._seq, facts))
+            # "w": someone waits for this record; "e": nobody does, so a batch of
+            # only such records is not acknowledged (no wake-up of the ack reader).
+            self._pending.append(("w" if future is not None else "e", self._seq, facts))
         return future
 
     def note(self, use: KeyUse | RoleUse) -> None:
@@ -182,7 +184,7 @@ class ProcessAuditWriter:
             self._conn.send(pending)
         except (OSError, AssertionError) as exc:
             log.error("audit writer unavailable: %s", exc)
-            failed = {seq for kind, seq, _ in pending if kind == "e"}
+            failed = {seq for kind, seq, _ in pending if kind == "w"}
             with self._lock:
                 futures = [self._futures.pop(s) for s in failed if s in self._futures]
             for f in futures:
@@ -229,8 +231,8 @@ def _child_main(url: str, conn: Connection) -> None:
                     messages.extend(conn.recv())
             except (EOFError, OSError):
                 return
-            facts = [m[2] for m in messages if m[0] == "e"]
-            seqs = [m[1] for m in messages if m[0] == "e"]
+            facts = [m[2] for m in messages if m[0] in ("e", "w")]
+            seqs = [m[1] for m in messages if m[0] == "w"]
             uses = [m[2] for m in messages if m[0] == "u"]
             stopping = any(m[0] == "stop" for m in messages)
             try:
