@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote_plus
 
+import pytest
+from botocore.exceptions import ClientError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,3 +33,26 @@ def test_matches_parse_qsl_on_arbitrary_text(text: str) -> None:
     except UnicodeDecodeError:
         got = None
     assert got == expected
+
+
+def test_nul_characters_are_refused_in_any_parameter(account) -> None:  # type: ignore[no-untyped-def]
+    # Found by tests/protocol/test_no_server_errors.py: PostgreSQL cannot store U+0000,
+    # and ARN parameters have no model pattern to keep it out.
+    iam = account.client("iam", validate=False)
+    for call, params, member in (
+        ("GetPolicy", {"PolicyArn": "arn:aws:iam::123456789012:policy/a\x00"}, "policyArn"),
+        (
+            "CreateUser",
+            {"UserName": "u", "PermissionsBoundary": "x" * 20 + "\x00"},
+            "permissionsBoundary",
+        ),
+    ):
+        with pytest.raises(ClientError) as exc:
+            iam._make_api_call(call, params)
+        err = exc.value.response["Error"]
+        assert (err["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "ValidationError",
+            400,
+        )
+        assert f"at '{member}'" in err["Message"]
+    assert iam.list_users()["Users"] == []  # nothing was half-created
