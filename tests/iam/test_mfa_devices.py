@@ -588,3 +588,22 @@ def test_aws_cli(iam, account, tmp_path) -> None:  # type: ignore[no-untyped-def
     out = _aws_cli(account, "iam", "delete-virtual-mfa-device", "--serial-number", serial)
     assert out.returncode != 0
     assert "DeleteConflict" in out.stderr
+
+
+def test_serial_number_longer_than_256_is_refused(account) -> None:  # type: ignore[no-untyped-def]
+    # The model bounds neither the device name nor (enough) the path; found by
+    # fuzzing, this was a 500 on PostgreSQL.
+    iam = account.client("iam", validate=False)
+    for params in (
+        {"VirtualMFADeviceName": "a" * 300},
+        {"VirtualMFADeviceName": "x", "Path": "/" + "p" * 240 + "/"},
+    ):
+        with pytest.raises(ClientError) as exc:
+            iam.create_virtual_mfa_device(**params)
+        err = exc.value.response["Error"]
+        assert err["Code"] == "ValidationError"
+        assert "at 'serialNumber'" in err["Message"]
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+    name = "n" * (256 - len(f"arn:aws:iam::{account.id}:mfa/"))
+    created = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)
+    assert len(created["VirtualMFADevice"]["SerialNumber"]) == 256
