@@ -63,3 +63,52 @@ def test_paging(iam) -> None:  # type: ignore[no-untyped-def]
         for u in p["Users"]
     ]
     assert paginated == names
+
+
+def test_update_user_renames_and_moves(iam, account) -> None:  # type: ignore[no-untyped-def]
+    iam.create_user(UserName="old")
+    iam.create_user(UserName="taken")
+    iam.update_user(UserName="old", NewUserName="new", NewPath="/team/")
+    user = iam.get_user(UserName="new")["User"]
+    assert (user["Path"], user["Arn"]) == ("/team/", f"arn:aws:iam::{account.id}:user/team/new")
+    with pytest.raises(ClientError) as exc:
+        iam.get_user(UserName="old")
+    assert exc.value.response["Error"]["Code"] == "NoSuchEntity"
+    with pytest.raises(ClientError) as exc:
+        iam.update_user(UserName="new", NewUserName="TAKEN")
+    err = exc.value.response["Error"]
+    assert (err["Code"], err["Message"]) == (
+        "EntityAlreadyExists",
+        "User with name TAKEN already exists.",
+    )
+    assert iam.get_user(UserName="new")["User"]["Path"] == "/team/"  # unchanged
+
+
+def test_renaming_needs_permission_on_the_new_name(iam, account) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    iam.create_user(UserName="mover")
+    iam.create_user(UserName="victim")
+    iam.put_user_policy(
+        UserName="mover",
+        PolicyName="p",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:UpdateUser",
+                        "Resource": f"arn:aws:iam::{account.id}:user/victim",
+                    }
+                ],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="mover")["AccessKey"]
+    mover = account.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    with pytest.raises(ClientError) as exc:
+        mover.update_user(UserName="victim", NewUserName="renamed")
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
+    assert "user/renamed" in exc.value.response["Error"]["Message"]
+    assert iam.get_user(UserName="victim")["User"]["UserName"] == "victim"

@@ -19,9 +19,6 @@ from ..records import AccessKeyRecord, UserRecord, record
 MAX_KEYS = 2
 
 
-_owner = credential_owner
-
-
 def _owned_by(owner: UserRecord | None) -> Any:
     return (
         t.access_keys.c.user_id.is_(None) if owner is None else t.access_keys.c.user_id == owner.id
@@ -33,7 +30,7 @@ def create_access_key(call: Call) -> dict[str, Any]:
     key_id = ids.access_key_id(call.account_id)
     secret = ids.secret_access_key()
     with call.write() as conn:
-        owner = _owner(call, conn)
+        owner = credential_owner(call, conn)
         count = conn.execute(
             select(func.count())
             .select_from(t.access_keys)
@@ -84,7 +81,7 @@ def _key_in(conn: Any, call: Call, owner: UserRecord | None, key_id: str) -> Acc
 @operation("iam", "UpdateAccessKey")
 def update_access_key(call: Call) -> None:
     with call.write() as conn:
-        owner = _owner(call, conn)
+        owner = credential_owner(call, conn)
         key = _key_in(conn, call, owner, call.params["AccessKeyId"])
         conn.execute(
             update(t.access_keys)
@@ -96,7 +93,7 @@ def update_access_key(call: Call) -> None:
 @operation("iam", "DeleteAccessKey")
 def delete_access_key(call: Call) -> None:
     with call.write() as conn:
-        owner = _owner(call, conn)
+        owner = credential_owner(call, conn)
         key = _key_in(conn, call, owner, call.params["AccessKeyId"])
         conn.execute(delete(t.access_keys).where(t.access_keys.c.id == key.id))
 
@@ -104,7 +101,7 @@ def delete_access_key(call: Call) -> None:
 @operation("iam", "ListAccessKeys")
 def list_access_keys(call: Call) -> dict[str, Any]:
     with call.runtime.store.read() as conn:
-        owner = _owner(call, conn)
+        owner = credential_owner(call, conn)
         rows = conn.execute(
             select(t.access_keys)
             .where(and_(t.access_keys.c.account_id == call.account_id, _owned_by(owner)))

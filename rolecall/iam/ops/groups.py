@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import and_, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from rolecall.api.call import Call
@@ -28,6 +28,7 @@ from .. import arns, ids
 from ..lookup import get_group, get_user, group_in, user_in
 from ..paging import finish_page, page_query
 from ..records import GroupRecord, UserRecord, record
+from ..rename import rename
 from ..shapes import group_shape, user_shape
 
 MAX_GROUPS = 300
@@ -127,16 +128,15 @@ def update_group(call: Call) -> None:
         call.authorize("iam:UpdateGroup", target)
     with call.write() as conn:
         group = group_in(conn, call.account_id, name)
-        values: dict[str, Any] = {}
-        if new_name is not None:
-            values.update(name=new_name, name_key=new_name.lower())
-        if new_path is not None:
-            values["path"] = new_path
-        if values:
-            try:
-                conn.execute(update(t.groups).where(t.groups.c.id == group.id).values(**values))
-            except IntegrityError:
-                raise _exists(new_name or name) from None
+        rename(
+            conn,
+            t.groups,
+            group.id,
+            name=name,
+            new_name=new_name,
+            new_path=new_path,
+            exists=_exists,
+        )
     call.touch("group", group.arn)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from rolecall.api.call import Call
@@ -20,6 +20,7 @@ from rolecall.store import schema as t
 from .. import arns, ids
 from ..certificates import check_chain, check_private_key, parse_certificate
 from ..paging import finish_page, page_query
+from ..rename import rename
 from ..tagging import check_request_tags, drop_all, put_tags, remove_tags, tag_list
 from ._tag_pages import tag_page
 
@@ -172,19 +173,15 @@ def update_server_certificate(call: Call) -> None:
         row = _certificate_in(conn, call.account_id, name)
         if new_name is None and new_path is None:
             return
-        values: dict[str, Any] = {}
-        if new_name is not None:
-            values.update(name=new_name, name_key=new_name.lower())
-        if new_path is not None:
-            values["path"] = new_path
-        try:
-            conn.execute(
-                update(t.server_certificates)
-                .where(t.server_certificates.c.id == row.id)
-                .values(**values)
-            )
-        except IntegrityError:
-            raise _exists(new_name or name) from None
+        rename(
+            conn,
+            t.server_certificates,
+            row.id,
+            name=name,
+            new_name=new_name,
+            new_path=new_path,
+            exists=_exists,
+        )
     call.touch(RESOURCE, certificate_arn(call.account_id, row.path, row.name))
 
 

@@ -23,13 +23,14 @@ from ..boundaries import check_boundary
 from ..lookup import get_user, user_in
 from ..paging import finish_page, page_query
 from ..records import UserRecord, record
+from ..rename import rename
 from ..shapes import user_shape
 from ..tagging import check_request_tags, drop_all, put_tags, remove_tags, tag_list
 
 MAX_USERS = 5000
 
 
-def _exists_name(call: Call, name: str) -> EntityAlreadyExists:
+def _exists_name(name: str) -> EntityAlreadyExists:
     return EntityAlreadyExists(f"User with name {name} already exists.")
 
 
@@ -63,7 +64,7 @@ def create_user(call: Call) -> dict[str, Any]:
                 )
             )
         except IntegrityError:
-            raise _exists_name(call, name) from None
+            raise _exists_name(name) from None
         put_tags(conn, call.account_id, "user", user_id, tags)
         user = user_in(conn, call.account_id, name)
     call.touch("user", user.arn)
@@ -122,16 +123,15 @@ def update_user(call: Call) -> None:
         call.authorize("iam:UpdateUser", target)
     with call.write() as conn:
         user = user_in(conn, call.account_id, name)
-        values: dict[str, Any] = {}
-        if new_name is not None:
-            values.update(name=new_name, name_key=new_name.lower())
-        if new_path is not None:
-            values["path"] = new_path
-        if values:
-            try:
-                conn.execute(update(t.users).where(t.users.c.id == user.id).values(**values))
-            except IntegrityError:
-                raise _exists_name(call, new_name or name) from None
+        rename(
+            conn,
+            t.users,
+            user.id,
+            name=name,
+            new_name=new_name,
+            new_path=new_path,
+            exists=_exists_name,
+        )
     call.touch("user", user.arn)
 
 
