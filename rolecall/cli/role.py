@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import time
+from datetime import datetime
 
 import boto3
 import typer
@@ -45,12 +47,20 @@ def revoke_sessions(
     audited like any call.
     """
     url = endpoint or os.environ.get("AWS_ENDPOINT_URL") or "http://127.0.0.1:4599"
-    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    now = time.time()
     # A server on a development clock revokes by its own notion of "now".
     with contextlib.suppress(ClockError):
-        now = str(call_clock(url, "Action=Get")["time"])
+        now = _parse_iso(str(call_clock(url, "Action=Get")["time"]))
+    # The policy compares whole seconds: "before the next second" also revokes a
+    # session issued earlier in this very second (AWS's console uses the current
+    # second, which leaves those alive).
+    cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.floor(now) + 1))
     iam = boto3.client("iam", endpoint_url=url)
     iam.put_role_policy(
-        RoleName=role_name, PolicyName=REVOKE_POLICY_NAME, PolicyDocument=revoke_policy(now)
+        RoleName=role_name, PolicyName=REVOKE_POLICY_NAME, PolicyDocument=revoke_policy(cutoff)
     )
-    typer.echo(f"Sessions of role {role_name} issued before {now} are revoked.")
+    typer.echo(f"Sessions of role {role_name} issued before {cutoff} are revoked.")
+
+
+def _parse_iso(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
