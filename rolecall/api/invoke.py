@@ -6,7 +6,6 @@ HTTP call, without HTTP or SigV4.
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from rolecall.audit.record import build_facts
@@ -15,6 +14,7 @@ from rolecall.auth.principal import Principal, PrincipalKind
 from rolecall.authz.spec import load_operation_auth
 from rolecall.iam import arns
 from rolecall.protocol.errors import AWSError, NoSuchEntity
+from rolecall.protocol.request_ids import new_request_id
 
 from .call import Call, RequestInfo
 from .context import global_context
@@ -48,7 +48,7 @@ def invoke(
         PrincipalKind.ROOT, account_id, arns.root_arn(account_id), account_id, "", None
     )
     now = runtime.clock.time()
-    request = RequestInfo(str(uuid.uuid4()), source, source, runtime.settings.region, True, now)
+    request = RequestInfo(new_request_id(), source, source, runtime.settings.region, True, now)
     context = global_context(
         root,
         now=now,

@@ -176,11 +176,13 @@ def build_facts(
     secret_params: frozenset[str] = frozenset(),
     secret_results: frozenset[str] = frozenset(),
     with_response: bool = True,
+    identity: dict[str, Any] | None = None,
 ) -> AuditFacts:
     """The facts of one call.
 
     ``with_response`` false leaves ``responseElements`` null, as CloudTrail does for
-    read-only calls.
+    read-only calls.  ``identity``, when given, is ``user_identity(principal,
+    access_key_id)`` computed earlier (callers may reuse it: it is never modified).
     """
     return AuditFacts(
         service=service,
@@ -190,7 +192,7 @@ def build_facts(
         source_ip=source_ip,
         user_agent=user_agent,
         request_id=request_id,
-        identity=user_identity(principal, access_key_id),
+        identity=identity if identity is not None else user_identity(principal, access_key_id),
         principal_arn=principal.arn if principal else None,
         account=recipient_account or (principal.account_id if principal else ""),
         access_key_id=access_key_id,

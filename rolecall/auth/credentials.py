@@ -10,7 +10,7 @@ expired.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rolecall.clock import Clock
 from rolecall.crypto.keyring import DecryptionError, Keyring
@@ -34,6 +34,10 @@ class Credentials:
     secret: str
     view: AccountView
     principal_tags: tuple[tuple[str, str], ...]
+    #: SigV4 signing keys derived from ``secret``, by (date, region, service)
+    signing_keys: dict[tuple[str, str, str], bytes] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 class CredentialResolver:

@@ -106,8 +106,18 @@ class SigV4Verifier:
                     self._cache.popitem(last=False)
         return key
 
-    def verify(self, req: HttpRequest, info: SignedRequestInfo, secret_access_key: str) -> None:
+    def verify(
+        self,
+        req: HttpRequest,
+        info: SignedRequestInfo,
+        secret_access_key: str,
+        key_cache: dict[tuple[str, str, str], bytes] | None = None,
+    ) -> None:
         """Raise SignatureDoesNotMatch unless ``info.signature`` signs ``req``.
+
+        ``key_cache``, when given, holds the signing keys of this one secret by
+        (date, region, service) — kept with the resolved credential, so that the
+        common case needs neither the shared cache nor a MAC of the secret.
 
         Also raises MalformedQueryString for a broken ``%`` escape in the query and
         XAmzContentSHA256Mismatch when X-Amz-Content-Sha256 is unusable or (checked after
@@ -116,7 +126,14 @@ class SigV4Verifier:
         payload, declared = payload_hash(req)
         canonical = build_canonical_request(req, info, payload)
         to_sign = string_to_sign(info, canonical)
-        key = self.signing_key(secret_access_key, info.date, info.region, info.service)
+        scope = (info.date, info.region, info.service)
+        key = key_cache.get(scope) if key_cache is not None else None
+        if key is None:
+            key = self.signing_key(secret_access_key, *scope)
+            if key_cache is not None:
+                if len(key_cache) >= 8:
+                    key_cache.clear()  # a handful of scopes per credential and day
+                key_cache[scope] = key
         expected = hmac.digest(key, to_sign, "sha256").hex().encode("ascii")
         if not hmac.compare_digest(expected, raw_bytes(info.signature)):
             if self._verbose:

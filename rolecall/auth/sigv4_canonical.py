@@ -15,7 +15,7 @@ from hashlib import sha256
 from urllib.parse import quote_from_bytes, unquote_plus, unquote_to_bytes
 
 from rolecall.auth.sigv4_errors import XAmzContentSHA256Mismatch
-from rolecall.auth.sigv4_request import HttpRequest, SignedRequestInfo, format_amz_date, raw_bytes
+from rolecall.auth.sigv4_request import HttpRequest, SignedRequestInfo, raw_bytes
 from rolecall.protocol.errors import MalformedQueryString
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -229,7 +229,7 @@ def string_to_sign(info: SignedRequestInfo, canonical: bytes) -> bytes:
     return b"\n".join(
         (
             ALGORITHM.encode("ascii"),
-            format_amz_date(info.request_time).encode("ascii"),
+            info.amz_date.encode("ascii"),
             credential_scope(info),
             sha256(canonical).hexdigest().encode("ascii"),
         )

@@ -59,6 +59,9 @@ def _tokens(value: str) -> list[str]:
     AWS tokenises this way: ``Credential= AKID/...`` is reported as "'AKID/...' not a
     valid key=value pair", so a space separates parameters just as a comma does.
     """
+    if value.isascii() and value.isprintable():
+        # The usual header (no tab or other control character): plain splitting.
+        return [token for token in value.replace(",", " ").split(" ") if token]
     return [token for token in _SEPARATORS.split(value) if token]
 
 
@@ -93,18 +96,18 @@ def _query_auth_params(raw_query: str) -> dict[str, str] | None:
     return found if "X-Amz-Algorithm" in found else None
 
 
-def _check_window(request_time: datetime, now: float) -> None:
+def _check_window(request_time: datetime, amz_date: str, now: float) -> None:
     """AWS's 15-minute window, with its messages ("Signature expired: ...")."""
     now_seconds = int(now // 1)
     request_seconds = int(request_time.timestamp())
     if request_seconds < now_seconds - SKEW_SECONDS:
         raise SignatureDoesNotMatch(
-            f"Signature expired: {format_amz_date(request_time)} is now earlier than "
+            f"Signature expired: {amz_date} is now earlier than "
             f"{_format_epoch(now_seconds - SKEW_SECONDS)} ({_format_epoch(now_seconds)} - 15 min.)"
         )
     if request_seconds > now_seconds + SKEW_SECONDS:
         raise SignatureDoesNotMatch(
-            f"Signature not yet current: {format_amz_date(request_time)} is still later than "
+            f"Signature not yet current: {amz_date} is still later than "
             f"{_format_epoch(now_seconds + SKEW_SECONDS)} ({_format_epoch(now_seconds)} + 15 min.)"
         )
 
@@ -140,7 +143,7 @@ def _split_credential(credential: str) -> list[str]:
 
 def _check_scope(
     parts: list[str],
-    request_time: datetime,
+    iso: str,
     regions: Container[str] | None,
     service: str | None,
 ) -> None:
@@ -156,7 +159,6 @@ def _check_scope(
             "Credential should be scoped with a valid terminator: 'aws4_request', "
             f"not '{terminator}'. "
         )
-    iso = format_amz_date(request_time)
     if scope_date != iso[:8]:
         problems.append(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
@@ -252,13 +254,15 @@ def _parse_header(
     request_time = parse_amz_date(date_value) if iso_only else parse_date_header(date_value)
     if request_time is None:
         raise IncompleteSignature(_bad_date_message(date_value))
+    # A valid ISO-8601 basic X-Amz-Date is already its own canonical form.
+    amz_date = date_value if iso_only else format_amz_date(request_time)
     if now is not None:
-        _check_window(request_time, now)
+        _check_window(request_time, amz_date, now)
     signed_headers = tuple(signed.lower().split(";"))
     _require_host(signed_headers)
     _check_algorithm(algorithm)
     parts = _split_credential(credential)
-    _check_scope(parts, request_time, regions, service)
+    _check_scope(parts, amz_date, regions, service)
     return SignedRequestInfo(
         access_key_id=parts[0],
         date=parts[1],
@@ -267,6 +271,7 @@ def _parse_header(
         signed_headers=signed_headers,
         signature=signature,
         request_time=request_time,
+        amz_date=amz_date,
         security_token=token,
         presigned=False,
         expires=None,
@@ -298,12 +303,12 @@ def _parse_query(
     if request_time is None:
         raise IncompleteSignature(_bad_date_message(date_value))
     if now is not None:
-        _check_window(request_time, now)
+        _check_window(request_time, date_value, now)
     signed_headers = tuple(params["X-Amz-SignedHeaders"].lower().split(";"))
     _require_host(signed_headers)
     _check_algorithm(params["X-Amz-Algorithm"])
     parts = _split_credential(params["X-Amz-Credential"])
-    _check_scope(parts, request_time, regions, service)
+    _check_scope(parts, date_value, regions, service)
     return SignedRequestInfo(
         access_key_id=parts[0],
         date=parts[1],
@@ -312,6 +317,7 @@ def _parse_query(
         signed_headers=signed_headers,
         signature=params["X-Amz-Signature"],
         request_time=request_time,
+        amz_date=date_value,
         security_token=params.get("X-Amz-Security-Token"),
         presigned=True,
         expires=_parse_expires(params.get("X-Amz-Expires")),
@@ -328,7 +334,7 @@ def check_freshness(info: SignedRequestInfo, now: float, *, enforce_expires: boo
     X-Amz-Expires must be a number of seconds up to 604800 (7 days).
     """
     if not (enforce_expires and info.presigned):
-        _check_window(info.request_time, now)
+        _check_window(info.request_time, info.amz_date, now)
         return
     expires = info.expires
     if expires is None:
@@ -341,6 +347,6 @@ def check_freshness(info: SignedRequestInfo, now: float, *, enforce_expires: boo
     now_seconds = int(now // 1)
     request_seconds = int(info.request_time.timestamp())
     if request_seconds > now_seconds + SKEW_SECONDS:
-        _check_window(info.request_time, now)
+        _check_window(info.request_time, info.amz_date, now)
     if now_seconds > request_seconds + expires:
         raise PresignedRequestExpired()

@@ -35,7 +35,9 @@ class SignedRequestInfo:
     """The SigV4 parameters of a request: parsed and checked for form, not yet verified.
 
     ``signed_headers`` are lower-cased, in the order the client listed them.
-    ``request_time`` is X-Amz-Date (or the Date header) as an aware UTC datetime.
+    ``request_time`` is X-Amz-Date (or the Date header) as an aware UTC datetime;
+    ``amz_date`` is the same moment in ISO-8601 basic format, as the string to sign
+    carries it.
     ``expires`` is X-Amz-Expires when it is a plain non-negative integer, else ``None``.
     """
 
@@ -46,6 +48,7 @@ class SignedRequestInfo:
     signed_headers: tuple[str, ...]
     signature: str
     request_time: datetime
+    amz_date: str
     security_token: str | None
     presigned: bool
     expires: int | None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,10 +20,10 @@ from rolecall.api.call import Call, RequestInfo
 from rolecall.api.context import global_context
 from rolecall.api.preauthorize import preauthorize
 from rolecall.api.registry import OperationDef, load_operations, lookup
-from rolecall.audit.record import AuditFacts, build_facts
+from rolecall.audit.record import AuditFacts, build_facts, user_identity
 from rolecall.audit.writer import AuditWriter, KeyUse, ProcessAuditWriter
 from rolecall.auth.credentials import CredentialResolver, Credentials
-from rolecall.auth.principal import SessionKind
+from rolecall.auth.principal import Principal, SessionKind
 from rolecall.auth.sigv4 import (
     HttpRequest,
     InvalidClientTokenId,
@@ -46,6 +45,7 @@ from rolecall.protocol.errors import (
 )
 from rolecall.protocol.model import OperationSpec
 from rolecall.protocol.query_encode import encode_error
+from rolecall.protocol.request_ids import new_request_id
 from rolecall.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -114,12 +114,15 @@ class Dispatcher:
             runtime.directory, runtime.keyring, runtime.tokens, runtime.clock
         )
         self._key_uses: dict[tuple[str, str, str], float] = {}
+        # CloudTrail userIdentity per resolved principal (principals are memoised
+        # per account revision, so the same object recurs request after request).
+        self._identities: dict[int, tuple[Principal, dict[str, Any]]] = {}
 
     def handle(
         self, http: HttpRequest, *, source_ip: str, secure: bool, user_agent: str | None
     ) -> Reply:
         """Run one request to completion (audit event not yet durable)."""
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         clock = self.runtime.clock
         if isinstance(clock, DevClock):
             clock.refresh()
@@ -181,7 +184,7 @@ class Dispatcher:
         progress.op = op
         progress.auth = load_operation_auth(info.service).get(action)
         creds = self.credentials.resolve(info.access_key_id, info.security_token)
-        self.runtime.verifier.verify(http, info, creds.secret)
+        self.runtime.verifier.verify(http, info, creds.secret, creds.signing_keys)
         progress.credentials = creds
         principal = creds.principal
         session = principal.session
@@ -249,6 +252,7 @@ class Dispatcher:
         op = progress.op
         auth = progress.auth
         call = progress.call
+        identity = self._identity(creds.principal) if creds is not None else None
         return build_facts(
             service=progress.service,
             operation=progress.action or "",
@@ -269,7 +273,18 @@ class Dispatcher:
             secret_params=op.secret_params if op else frozenset(),
             secret_results=op.secret_results if op else frozenset(),
             with_response=with_response,
+            identity=identity,
         )
+
+    def _identity(self, principal: Principal) -> dict[str, Any]:
+        known = self._identities.get(id(principal))
+        if known is not None and known[0] is principal:
+            return known[1]
+        identity = user_identity(principal, principal.access_key_id)
+        if len(self._identities) > 10_000:
+            self._identities.clear()
+        self._identities[id(principal)] = (principal, identity)
+        return identity
 
 
 _SESSION_TOKEN_STS = frozenset({"AssumeRole", "GetCallerIdentity"})

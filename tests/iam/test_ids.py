@@ -36,3 +36,16 @@ def test_key_ids_encode_their_account(account: int, prefix: str) -> None:
 def test_secrets_are_40_characters() -> None:
     assert len(ids.secret_access_key()) == 40
     assert ids.secret_access_key() != ids.secret_access_key()
+
+
+def test_every_character_of_unique_and_key_ids_is_random() -> None:
+    # A stuck or dropped bit would show as a position with few distinct characters.
+    uniques = [ids.unique_id(ids.ROLE)[4:] for _ in range(3000)]
+    for position in range(17):
+        assert len({u[position] for u in uniques}) == 32, position
+    keys = [ids.access_key_id("123456789012", ids.TEMPORARY_KEY)[4:] for _ in range(3000)]
+    # The last 39 bits (7 + 32) are random: the last 7 characters and the low bits of one more.
+    for position in range(9, 16):
+        assert len({k[position] for k in keys}) == 32, position
+    assert len({k[8] for k in keys}) > 1
+    assert len(set(uniques)) == len(uniques) and len(set(keys)) == len(keys)
