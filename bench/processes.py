@@ -138,14 +138,18 @@ def rolecall(workdir: Path, roles: int = 0) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def hello() -> Iterator[str]:
-    """The bare ASGI app under uvicorn, configured as rolecall's server is."""
+def hello(work_us: int | None = None) -> Iterator[str]:
+    """The bare ASGI app under uvicorn, configured as rolecall's server is.
+
+    With ``work_us``, the calibration app instead (:mod:`bench.fixed_cost`): the
+    same, plus that many microseconds of CPU work per request.
+    """
     port = free_port()
     cmd = [
         sys.executable,
         "-m",
         "uvicorn",
-        "bench.hello:app",
+        "bench.hello:app" if work_us is None else "bench.fixed_cost:app",
         "--port",
         str(port),
         "--log-level",
@@ -153,7 +157,8 @@ def hello() -> Iterator[str]:
         "--no-access-log",
         "--no-proxy-headers",
     ]
-    with process(cmd, port) as url:
+    env = {"BENCH_WORK_US": str(work_us)} if work_us is not None else None
+    with process(cmd, port, env) as url:
         yield url
 
 

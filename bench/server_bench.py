@@ -12,7 +12,10 @@ Workloads (each from a separate load process, 32 connections, one server worker)
 
 The anchor is the bare ASGI app, served by the same uvicorn configuration and
 loaded by the same wrk command, measured in the same run; moto_server answers
-the same calls (it accepts any signature and enforces nothing).
+the same calls (it accepts any signature and enforces nothing).  Calibration
+rows run the anchor with a fixed amount of CPU work per request
+(:mod:`bench.fixed_cost`): they turn "a fraction of hello-world" into a budget
+of microseconds per request on this machine.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from .load import LoadResult, Signed, have_wrk, run_pairs, run_wrk, sign
 
 SECONDS = 10
 CONNECTIONS = 32
+#: Fixed per-request CPU costs (µs) of the calibration app (bench/fixed_cost.py).
+CALIBRATION_US = (25, 50, 100)
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -172,6 +177,17 @@ def run(seconds: int = SECONDS) -> list[Row]:
                 run_wrk(url, signed, seconds=seconds, connections=CONNECTIONS),
             )
         )
+    for work in CALIBRATION_US:
+        with processes.hello(work) as url:
+            signed = [sign(url, "iam", _q(Action="GetUser", Version="2010-05-08"), _user())]
+            run_wrk(url, signed, seconds=2, connections=CONNECTIONS)
+            rows.append(
+                Row(
+                    "(any request)",
+                    f"hello-world + {work} µs of work",
+                    run_wrk(url, signed, seconds=seconds, connections=CONNECTIONS),
+                )
+            )
     with tempfile.TemporaryDirectory() as tmp, processes.rolecall(Path(tmp), roles=999) as url:
         workloads = _read_workloads(url)
         workloads["GetCallerIdentity (session credentials)"] = _session_identity(url)
