@@ -110,3 +110,31 @@ def test_concurrent_use_is_safe() -> None:
         thread.join()
     assert not errors
     assert len(verifier._cache) <= 8
+
+
+def test_per_credential_key_cache(counting: CountingDerive) -> None:
+    verifier = SigV4Verifier(key_cache_size=0)  # only the caller's cache can help
+    mine: dict[tuple[str, str, str], bytes] = {}
+    req = sign()
+    info = parse_signed_request(req)
+    for _ in range(3):
+        verifier.verify(req, info, SECRET_KEY, mine)
+    assert len(counting.calls) == 1
+    scope = (info.date, info.region, info.service)
+    assert mine == {scope: derive_signing_key(SECRET_KEY, *scope)}
+    # A wrong secret with its own (empty) cache still fails, and caches nothing wrong
+    # into a cache it was not given.
+    theirs: dict[tuple[str, str, str], bytes] = {}
+    with pytest.raises(sigv4.SignatureDoesNotMatch):
+        verifier.verify(req, info, "not-the-secret", theirs)
+    assert mine[scope] == derive_signing_key(SECRET_KEY, *scope)
+
+
+def test_per_credential_key_cache_stays_small() -> None:
+    verifier = SigV4Verifier()
+    mine: dict[tuple[str, str, str], bytes] = {}
+    for region in ("us-east-1", "us-west-2", "eu-west-1", "ap-south-1", "sa-east-1"):
+        for service in ("iam", "sts"):
+            req = sign(region=region, service=service)
+            verifier.verify(req, parse_signed_request(req), SECRET_KEY, mine)
+            assert len(mine) <= 8
