@@ -127,6 +127,12 @@ class AccountView:
         """The group named ``name`` (case-insensitive), if any."""
         return self.memo(("group", name.lower()), lambda: self._entity(GroupRecord, t.groups, name))
 
+    def group_by_id(self, group_id: str) -> GroupRecord | None:
+        """The group with unique id ``group_id``, if any."""
+        return self.memo(
+            ("group-id", group_id), lambda: self._by_id(GroupRecord, t.groups, group_id)
+        )
+
     def instance_profile(self, name: str) -> InstanceProfileRecord | None:
         """The instance profile named ``name`` (case-insensitive), if any."""
         return self.memo(

@@ -12,6 +12,7 @@ from rolecall.store import schema as t
 from . import arns
 from .directory import AccountView, by_name_query
 from .records import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord, record
+from .simulation_inputs import EntityArn
 
 
 def no_such_user(name: str) -> NoSuchEntity:
@@ -51,6 +52,18 @@ def get_group(view: AccountView, name: str) -> GroupRecord:
     if group is None:
         raise no_such_group(name)
     return group
+
+
+def identity_by_arn(view: AccountView, arn: EntityArn) -> UserRecord | GroupRecord | RoleRecord:
+    """The user, group or role an entity ARN names in ``view``'s account, or NoSuchEntity."""
+    if arn.account != view.account_id:
+        missing = {"user": no_such_user, "group": no_such_group, "role": no_such_role}
+        raise missing[arn.kind](arn.name)
+    if arn.kind == "user":
+        return get_user(view, arn.name)
+    if arn.kind == "group":
+        return get_group(view, arn.name)
+    return get_role(view, arn.name)
 
 
 def _row(conn: Connection, table: Any, account_id: str, name: str) -> Any:

@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     roles,
     saml_providers,
     server_certificates,
+    service_access,
     service_linked_roles,
     service_specific_credentials,
     signing_certificates,

@@ -24,9 +24,10 @@ from ..action_resources import resource_template
 from ..catalog import Catalog
 from ..directory import AccountView
 from ..documents import as_aws_error, check_document
-from ..lookup import get_group, get_role, get_user, no_such_group, no_such_role, no_such_user
+from ..lookup import identity_by_arn
 from ..paging import DEFAULT_MAX_ITEMS, decode_marker, encode_marker
 from ..principal_policies import attached_arns, group_ids_of_user, inline_documents
+from ..records import GroupRecord
 from ..simulation import (
     BOUNDARY_SOURCE,
     IDENTITY_SOURCE,
@@ -116,17 +117,9 @@ class _Source:
 
 def _source(call: Call, arn: str) -> _Source:
     parsed = entity_arn(arn)
-    view = call.view
-    missing = {"user": no_such_user, "group": no_such_group, "role": no_such_role}[parsed.kind]
-    if parsed.account != call.account_id:
-        raise missing(parsed.name)
-    if parsed.kind == "user":
-        user = get_user(view, parsed.name)
-        return _Source(parsed, user.id, user.permissions_boundary)
-    if parsed.kind == "group":
-        return _Source(parsed, get_group(view, parsed.name).id, None)
-    role = get_role(view, parsed.name)
-    return _Source(parsed, role.id, role.permissions_boundary)
+    found = identity_by_arn(call.view, parsed)
+    boundary = None if isinstance(found, GroupRecord) else found.permissions_boundary
+    return _Source(parsed, found.id, boundary)
 
 
 def _managed(view: AccountView, arn: str, source_type: str) -> SimPolicy | None:
