@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import update
 
@@ -14,9 +14,12 @@ from rolecall.store.engine import Store
 from .record import AuditEvent
 
 
-@dataclass(frozen=True, slots=True)
-class KeyUse:
-    """An access key was used: when, for which service, in which region."""
+class KeyUse(NamedTuple):
+    """An access key was used: when, for which service, in which region.
+
+    (Named tuples: these cross the pipe to the writer process, and pickle far
+    more cheaply than slotted dataclasses.)
+    """
 
     key_id: str
     time: datetime
@@ -24,8 +27,7 @@ class KeyUse:
     region: str
 
 
-@dataclass(frozen=True, slots=True)
-class RoleUse:
+class RoleUse(NamedTuple):
     """A role was assumed: when and in which region."""
 
     role_id: str
