@@ -19,6 +19,7 @@ class AccountRecord:
     created_at: datetime
     revision: int
     password_policy: str | None
+    global_endpoint_token_version: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,8 @@ accounts = Table(
     Column("password_policy", Text),
     Column("credential_report", Text),
     Column("credential_report_at", Timestamp),
+    # SetSecurityTokenServicePreferences: 1 (v1Token) or 2 (v2Token); NULL is 1.
+    Column("global_endpoint_token_version", Integer),
 )
 
 access_keys = Table(

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from identity_helpers import allow, aws_cli, error_of, policy
+from identity_helpers import allow, aws_cli, error_of, policy, user_client
 
 from rolecall.iam.accounts import create_account
 
@@ -182,3 +182,35 @@ def test_account_with_aws_cli(account) -> None:  # type: ignore[no-untyped-def]
     assert json.loads(out.stdout)["SummaryMap"]["UsersQuota"] == 5000
     out = aws_cli(account, "iam", "delete-account-alias", "--account-alias", alias)
     assert out.returncode == 0, out.stderr
+
+
+def test_security_token_service_preferences(iam, account) -> None:  # type: ignore[no-untyped-def]
+    def version() -> int:
+        return int(iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"])
+
+    assert version() == 1
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
+    assert version() == 2
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v1Token")
+    assert version() == 1
+    raw = account.client("iam", validate=False)
+    with pytest.raises(ClientError) as exc:
+        raw.set_security_token_service_preferences(GlobalEndpointTokenVersion="v3Token")
+    code, message, status = error_of(exc)
+    assert (code, status) == ("ValidationError", 400)
+    assert "globalEndpointTokenVersion" in message
+    # A write like any other: only for those allowed it, and per account.
+    reader = user_client(iam, account, "reader", allow("iam:GetAccountSummary"))
+    with pytest.raises(ClientError) as exc:
+        reader.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
+    assert error_of(exc)[0] == "AccessDenied"
+    assert version() == 1
+    out = aws_cli(
+        account,
+        "iam",
+        "set-security-token-service-preferences",
+        "--global-endpoint-token-version",
+        "v2Token",
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(reader.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"]) == 2

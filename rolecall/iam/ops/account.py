@@ -40,8 +40,10 @@ from .users import MAX_USERS
 
 #: A quota rolecall does not enforce, reported with AWS's default value.
 POLICY_VERSIONS_IN_USE_QUOTA = 10000
-#: Version of the tokens STS's global endpoint issues (v1: valid in default regions).
+#: Version of the tokens STS's global endpoint issues until the account sets one
+#: (v1: valid in the Regions enabled by default; v2: valid in all Regions).
 GLOBAL_ENDPOINT_TOKEN_VERSION = 1
+_TOKEN_VERSIONS = {"v1Token": 1, "v2Token": 2}
 
 
 @operation("iam", "CreateAccountAlias")
@@ -159,11 +161,28 @@ QUOTAS: dict[str, int] = {
     "GroupPolicySizeQuota": GROUP_INLINE_MAX,
     "RolePolicySizeQuota": ROLE_INLINE_MAX,
     "AssumeRolePolicySizeQuota": TRUST_POLICY_MAX,
-    "GlobalEndpointTokenVersion": GLOBAL_ENDPOINT_TOKEN_VERSION,
 }
 
 
 @operation("iam", "GetAccountSummary")
 def get_account_summary(call: Call) -> dict[str, Any]:
     usage = call.view.with_connection(lambda conn: _usage(conn, call.account_id))
-    return {"SummaryMap": {**usage, **QUOTAS}}
+    version = call.view.account.global_endpoint_token_version or GLOBAL_ENDPOINT_TOKEN_VERSION
+    return {"SummaryMap": {**usage, **QUOTAS, "GlobalEndpointTokenVersion": version}}
+
+
+@operation("iam", "SetSecurityTokenServicePreferences")
+def set_security_token_service_preferences(call: Call) -> None:
+    """Record the account's choice of global-endpoint token version.
+
+    rolecall's session tokens are valid on its one endpoint whatever the version
+    (there are no Regions to enable); the choice is kept and reported by
+    GetAccountSummary, as AWS does.
+    """
+    version = _TOKEN_VERSIONS[call.params["GlobalEndpointTokenVersion"]]
+    with call.write() as conn:
+        conn.execute(
+            update(t.accounts)
+            .where(t.accounts.c.id == call.account_id)
+            .values(global_endpoint_token_version=version)
+        )
