@@ -13,6 +13,8 @@ rolecall carries no catalogue of every service's actions:
   (``s3:*``, ``*``).
 
 Namespaces and patterns compare case-insensitively, as actions do.
+:func:`grants_action` asks the same of one action (the access advisor's
+action-level report).
 """
 
 from __future__ import annotations
@@ -53,3 +55,18 @@ def _excludes_service(pattern: str, namespace: str) -> bool:
     service, action = _split(pattern)
     # Only an action part of nothing but "*" covers every action of the service.
     return action != "" and action.strip("*") == "" and _service_matches(service, namespace)
+
+
+def grants_action(policy: Policy, action: str) -> bool:
+    """Whether an Allow statement of ``policy`` could allow ``action`` (``svc:Name``)."""
+    return any(_statement_grants_action(st, action) for st in policy.statements)
+
+
+def _statement_grants_action(statement: Statement, action: str) -> bool:
+    if statement.effect is not Effect.ALLOW:
+        return False
+    named = any(
+        compile_glob(pattern, ignore_case=True).fullmatch(action) is not None
+        for pattern in statement.actions
+    )
+    return not named if statement.not_action else named

@@ -396,3 +396,19 @@ audit_events = Table(
     Index("ix_audit_events_principal", "account_id", "principal_arn", "event_time"),
     Index("ix_audit_events_key", "access_key_id", "event_time"),
 )
+
+# Access advisor reports (GenerateServiceLastAccessedDetails): computed when
+# requested and kept, as AWS keeps them, for the Get* calls that read them.
+access_advisor_jobs = Table(
+    "access_advisor_jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
+    # who asked: only the same user (or role, for role sessions) may read it
+    Column("requester", String(2048), nullable=False),
+    Column("arn", String(2048), nullable=False),
+    Column("granularity", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("completed_at", Timestamp, nullable=False),
+    Column("report", Text, nullable=False),
+)

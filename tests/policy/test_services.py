@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rolecall.policy import parse_policy
-from rolecall.policy.services import grants_service
+from rolecall.policy.services import grants_action, grants_service
 
 
 def policy(*statements: dict[str, Any]) -> Any:
@@ -60,3 +60,26 @@ def test_any_allow_statement_suffices() -> None:
     )
     # Explicit denies are not weighed: the question is which policies *could* grant.
     assert grants_service(parsed, "s3")
+
+
+@pytest.mark.parametrize(
+    ("statement", "granted", "not_granted"),
+    [
+        (
+            allow(Action="iam:Get*"),
+            ["iam:GetUser", "IAM:getrole"],
+            ["iam:ListUsers", "s3:GetObject"],
+        ),
+        (allow(Action="*"), ["iam:GetUser", "sts:AssumeRole"], []),
+        (allow(NotAction="iam:Delete*"), ["iam:GetUser", "s3:PutObject"], ["iam:DeleteUser"]),
+        ({"Effect": "Deny", "Action": "*", "Resource": "*"}, [], ["iam:GetUser"]),
+    ],
+)
+def test_grants_action(
+    statement: dict[str, Any], granted: list[str], not_granted: list[str]
+) -> None:
+    parsed = policy(statement)
+    for action in granted:
+        assert grants_action(parsed, action), action
+    for action in not_granted:
+        assert not grants_action(parsed, action), action

@@ -1,6 +1,7 @@
 """IAM operations; importing this package registers them all."""
 
 from . import (  # noqa: F401
+    access_advisor,
     access_keys,
     account,
     authorization_details,
