@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from identity_helpers import aws_cli
 
 EC2_TRUST = {
     "Version": "2012-10-17",
@@ -279,32 +276,6 @@ def test_tag_condition_on_instance_profile(iam, account) -> None:  # type: ignor
     with pytest.raises(ClientError) as exc:
         user_iam.get_instance_profile(InstanceProfileName="theirs")
     assert _error(exc)[0] == "AccessDenied"
-
-
-AWS = str(Path(sys.executable).parent / "aws")
-
-
-def aws_cli(account, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    """Run ``aws iam ...`` against the server with the account's root credentials."""
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": account.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_PAGER": "",
-    }
-    env.pop("AWS_SESSION_TOKEN", None)
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(
-        [AWS, *args, "--endpoint-url", account.server.endpoint, "--output", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.cli

@@ -13,17 +13,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyotp
 import pytest
 from botocore.exceptions import ClientError
+from identity_helpers import aws_cli
 from sqlalchemy import select
 
 from rolecall.iam import mfa
 from rolecall.store import schema as t
-
-AWS = str(Path(sys.executable).parent / "aws")
 
 
 def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -512,33 +510,11 @@ def test_codes_follow_the_server_clock(iam, account, dev_clock) -> None:  # type
     assert entry["SerialNumber"] == serial
 
 
-def _aws_cli(account, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": account.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_PAGER": "",
-    }
-    env.pop("AWS_SESSION_TOKEN", None)
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(
-        [AWS, *args, "--endpoint-url", account.server.endpoint, "--output", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.cli
-def test_aws_cli(iam, account, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def testaws_cli(iam, account, tmp_path) -> None:  # type: ignore[no-untyped-def]
     iam.create_user(UserName="cli")
     seed_file = tmp_path / "seed.txt"
-    out = _aws_cli(
+    out = aws_cli(
         account,
         "iam",
         "create-virtual-mfa-device",
@@ -554,7 +530,7 @@ def test_aws_cli(iam, account, tmp_path) -> None:  # type: ignore[no-untyped-def
     seed = seed_file.read_text().strip()
     assert len(seed) == 64
     qr_file = tmp_path / "qr.png"
-    out = _aws_cli(
+    out = aws_cli(
         account,
         "iam",
         "create-virtual-mfa-device",
@@ -568,7 +544,7 @@ def test_aws_cli(iam, account, tmp_path) -> None:  # type: ignore[no-untyped-def
     assert out.returncode == 0, out.stderr
     assert qr_file.read_bytes().startswith(b"\x89PNG")
     first, second = codes(seed, -3, -2)
-    out = _aws_cli(
+    out = aws_cli(
         account,
         "iam",
         "enable-mfa-device",
@@ -582,10 +558,10 @@ def test_aws_cli(iam, account, tmp_path) -> None:  # type: ignore[no-untyped-def
         second,
     )
     assert out.returncode == 0, out.stderr
-    out = _aws_cli(account, "iam", "list-mfa-devices", "--user-name", "cli")
+    out = aws_cli(account, "iam", "list-mfa-devices", "--user-name", "cli")
     assert out.returncode == 0, out.stderr
     assert [d["SerialNumber"] for d in json.loads(out.stdout)["MFADevices"]] == [serial]
-    out = _aws_cli(account, "iam", "delete-virtual-mfa-device", "--serial-number", serial)
+    out = aws_cli(account, "iam", "delete-virtual-mfa-device", "--serial-number", serial)
     assert out.returncode != 0
     assert "DeleteConflict" in out.stderr
 

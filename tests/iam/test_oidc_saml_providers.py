@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import boto3
 import pytest
@@ -16,8 +12,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from identity_helpers import aws_cli
 
-AWS = str(Path(sys.executable).parent / "aws")
 THUMB = "a" * 40
 CERT = base64.b64encode(b"not a real certificate, only its place in the document " * 12).decode()
 
@@ -410,31 +406,9 @@ def test_saml_provider_quota(iam) -> None:  # type: ignore[no-untyped-def]
 # -- CLI --------------------------------------------------------------------------------
 
 
-def _aws_cli(account, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": account.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_PAGER": "",
-    }
-    env.pop("AWS_SESSION_TOKEN", None)
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(
-        [AWS, *args, "--endpoint-url", account.server.endpoint, "--output", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.cli
-def test_aws_cli(account, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    out = _aws_cli(
+def testaws_cli(account, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = aws_cli(
         account,
         "iam",
         "create-open-id-connect-provider",
@@ -446,7 +420,7 @@ def test_aws_cli(account, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert out.returncode == 0, out.stderr
     arn = json.loads(out.stdout)["OpenIDConnectProviderArn"]
     assert arn == f"arn:aws:iam::{account.id}:oidc-provider/cli.example.com"
-    out = _aws_cli(
+    out = aws_cli(
         account, "iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", arn
     )
     assert out.returncode == 0, out.stderr
@@ -454,7 +428,7 @@ def test_aws_cli(account, tmp_path) -> None:  # type: ignore[no-untyped-def]
 
     metadata = tmp_path / "metadata.xml"
     metadata.write_text(saml_metadata())
-    out = _aws_cli(
+    out = aws_cli(
         account,
         "iam",
         "create-saml-provider",
@@ -465,11 +439,11 @@ def test_aws_cli(account, tmp_path) -> None:  # type: ignore[no-untyped-def]
     )
     assert out.returncode == 0, out.stderr
     saml_arn = json.loads(out.stdout)["SAMLProviderArn"]
-    out = _aws_cli(account, "iam", "list-saml-providers")
+    out = aws_cli(account, "iam", "list-saml-providers")
     assert out.returncode == 0, out.stderr
     assert [p["Arn"] for p in json.loads(out.stdout)["SAMLProviderList"]] == [saml_arn]
-    out = _aws_cli(account, "iam", "delete-saml-provider", "--saml-provider-arn", saml_arn)
+    out = aws_cli(account, "iam", "delete-saml-provider", "--saml-provider-arn", saml_arn)
     assert out.returncode == 0, out.stderr
-    out = _aws_cli(account, "iam", "delete-saml-provider", "--saml-provider-arn", saml_arn)
+    out = aws_cli(account, "iam", "delete-saml-provider", "--saml-provider-arn", saml_arn)
     assert out.returncode != 0
     assert f"Manifest not found for arn {saml_arn}" in out.stderr

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
-AWS = str(Path(sys.executable).parent / "aws")
+from identity_helpers import aws_cli
 
 
 def doc(*statements: dict[str, Any]) -> str:
@@ -188,28 +183,16 @@ def test_needs_permission_on_the_identity(iam, account, alice) -> None:  # type:
 
 
 def test_aws_cli(account, alice) -> None:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": account.server.endpoint,
-        "AWS_ACCESS_KEY_ID": account.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    out = subprocess.run(
-        [
-            AWS,
-            "iam",
-            "list-policies-granting-service-access",
-            "--arn",
-            alice["user"]["Arn"],
-            "--service-namespaces",
-            "sns",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+    out = aws_cli(
+        account,
+        "iam",
+        "list-policies-granting-service-access",
+        "--arn",
+        alice["user"]["Arn"],
+        "--service-namespaces",
+        "sns",
     )
+    assert out.returncode == 0, out.stderr
     entry = json.loads(out.stdout)["PoliciesGrantingServiceAccess"][0]
     assert entry["ServiceNamespace"] == "sns"
     assert [p["PolicyName"] for p in entry["Policies"]] == ["Queues", "Everything"]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from identity_helpers import aws_cli
 
 from rolecall.iam.accounts import create_account
 from rolecall.iam.catalog import load_catalog
@@ -24,7 +21,6 @@ TASK = re.compile(
     r"task/aws-service-role/(?P<svc>[^/]+)/(?P<role>[^/]+)/"
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
-AWS = str(Path(sys.executable).parent / "aws")
 
 
 def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -272,46 +268,24 @@ def test_authorization_by_service_name(iam, account) -> None:  # type: ignore[no
     assert "role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS" in message
 
 
-def _aws_cli(account, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": account.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_PAGER": "",
-    }
-    env.pop("AWS_SESSION_TOKEN", None)
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(
-        [AWS, *args, "--endpoint-url", account.server.endpoint, "--output", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.cli
-def test_aws_cli(account) -> None:  # type: ignore[no-untyped-def]
-    out = _aws_cli(
+def testaws_cli(account) -> None:  # type: ignore[no-untyped-def]
+    out = aws_cli(
         account, "iam", "create-service-linked-role", "--aws-service-name", "rds.amazonaws.com"
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["Role"]["RoleName"] == "AWSServiceRoleForRDS"
-    out = _aws_cli(
+    out = aws_cli(
         account, "iam", "delete-service-linked-role", "--role-name", "AWSServiceRoleForRDS"
     )
     assert out.returncode == 0, out.stderr
     task = json.loads(out.stdout)["DeletionTaskId"]
-    out = _aws_cli(
+    out = aws_cli(
         account, "iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"Status": "SUCCEEDED"}
-    out = _aws_cli(
+    out = aws_cli(
         account, "iam", "create-service-linked-role", "--aws-service-name", "bogus.amazonaws.com"
     )
     assert out.returncode != 0
