@@ -8,7 +8,28 @@ from typing import Any
 from sqlalchemy import Connection, update
 from sqlalchemy.exc import IntegrityError
 
+from rolecall.api.call import Call
 from rolecall.protocol.errors import AWSError
+
+
+def authorize_new_arn(
+    call: Call,
+    action: str,
+    arn_for: Callable[[str, str], str],
+    *,
+    current_path: str,
+    name: str,
+    new_name: str | None,
+    new_path: str | None,
+) -> None:
+    """Renaming or moving needs permission on the new ARN too (AWS checks both).
+
+    ``arn_for(path, name)`` builds the entity's ARN; the old one was authorized
+    before the operation ran.
+    """
+    if new_name is None and new_path is None:
+        return
+    call.authorize(action, arn_for(new_path or current_path, new_name or name))
 
 
 def rename(

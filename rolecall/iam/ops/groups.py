@@ -28,7 +28,7 @@ from .. import arns, ids
 from ..lookup import get_group, get_user, group_in, user_in
 from ..paging import finish_page, page_query
 from ..records import GroupRecord, UserRecord, record
-from ..rename import rename
+from ..rename import authorize_new_arn, rename
 from ..shapes import group_shape, user_shape
 
 MAX_GROUPS = 300
@@ -119,13 +119,16 @@ def update_group(call: Call) -> None:
     name: str = p["GroupName"]
     new_name: str | None = p.get("NewGroupName")
     new_path: str | None = p.get("NewPath")
-    if new_name is not None or new_path is not None:
-        # Renaming needs permission on the new name too (AWS checks both ARNs).
-        current = call.view.group(name)
-        target = arns.group_arn(
-            call.account_id, new_path or (current.path if current else "/"), new_name or name
-        )
-        call.authorize("iam:UpdateGroup", target)
+    current = call.view.group(name)
+    authorize_new_arn(
+        call,
+        "iam:UpdateGroup",
+        lambda path, new: arns.group_arn(call.account_id, path, new),
+        current_path=current.path if current else "/",
+        name=name,
+        new_name=new_name,
+        new_path=new_path,
+    )
     with call.write() as conn:
         group = group_in(conn, call.account_id, name)
         rename(

@@ -20,7 +20,7 @@ from rolecall.store import schema as t
 from .. import arns, ids
 from ..certificates import check_chain, check_private_key, parse_certificate
 from ..paging import finish_page, page_query
-from ..rename import rename
+from ..rename import authorize_new_arn, rename
 from ..tagging import check_request_tags, drop_all, put_tags, remove_tags, tag_list
 from ._tag_pages import tag_page
 
@@ -162,12 +162,16 @@ def update_server_certificate(call: Call) -> None:
     new_name: str | None = p.get("NewServerCertificateName")
     new_path: str | None = p.get("NewPath")
     if new_name is not None or new_path is not None:
-        # AWS requires permission on the new name and path too.
         with call.runtime.store.read() as conn:
             current = _certificate_in(conn, call.account_id, name)
-        call.authorize(
+        authorize_new_arn(
+            call,
             "iam:UpdateServerCertificate",
-            certificate_arn(call.account_id, new_path or current.path, new_name or current.name),
+            lambda path, new: certificate_arn(call.account_id, path, new),
+            current_path=current.path,
+            name=current.name,
+            new_name=new_name,
+            new_path=new_path,
         )
     with call.write() as conn:
         row = _certificate_in(conn, call.account_id, name)

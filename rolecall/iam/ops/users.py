@@ -23,7 +23,7 @@ from ..boundaries import check_boundary
 from ..lookup import get_user, user_in
 from ..paging import finish_page, page_query
 from ..records import UserRecord, record
-from ..rename import rename
+from ..rename import authorize_new_arn, rename
 from ..shapes import user_shape
 from ..tagging import check_request_tags, drop_all, put_tags, remove_tags, tag_list
 
@@ -114,13 +114,16 @@ def update_user(call: Call) -> None:
     name: str = p["UserName"]
     new_name: str | None = p.get("NewUserName")
     new_path: str | None = p.get("NewPath")
-    if new_name is not None or new_path is not None:
-        # Renaming needs permission on the new name too (AWS checks both ARNs).
-        current = call.view.user(name)
-        target = arns.user_arn(
-            call.account_id, new_path or (current.path if current else "/"), new_name or name
-        )
-        call.authorize("iam:UpdateUser", target)
+    current = call.view.user(name)
+    authorize_new_arn(
+        call,
+        "iam:UpdateUser",
+        lambda path, new: arns.user_arn(call.account_id, path, new),
+        current_path=current.path if current else "/",
+        name=name,
+        new_name=new_name,
+        new_path=new_path,
+    )
     with call.write() as conn:
         user = user_in(conn, call.account_id, name)
         rename(
