@@ -31,6 +31,7 @@ from rolecall.store import schema as t
 
 from . import arns
 from .directory import AccountView
+from .lookup import identity_by_arn
 from .permission_policies import parsed_policy, permissions_policies
 from .records import RoleRecord, UserRecord
 from .service_catalog import service_names
@@ -117,18 +118,13 @@ def policy_entities(view: AccountView, policy_arn: str) -> list[Entity]:
 
 def identity_target(view: AccountView, arn: EntityArn) -> tuple[list[Policy], list[Entity]]:
     """The permissions policies and the counted entities of a user, group or role."""
+    found = identity_by_arn(view, arn)
     policies = [policy for _, policy in permissions_policies(view, arn)]
-    if arn.kind == "user":
-        user = view.user(arn.name)
-        assert user is not None  # permissions_policies raised NoSuchEntity otherwise
-        return policies, [user_entity(user)]
-    if arn.kind == "role":
-        role = view.role(arn.name)
-        assert role is not None
-        return policies, [role_entity(view.account_id, role)]
-    group = view.group(arn.name)
-    assert group is not None
-    return policies, group_members(view, group.id)
+    if isinstance(found, UserRecord):
+        return policies, [user_entity(found)]
+    if isinstance(found, RoleRecord):
+        return policies, [role_entity(view.account_id, found)]
+    return policies, group_members(view, found.id)
 
 
 def policy_target(
