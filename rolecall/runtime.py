@@ -15,6 +15,7 @@ from rolecall.audit.writer import AuditWriter, ProcessAuditWriter
 from rolecall.auth.sigv4 import SigV4Verifier
 from rolecall.clock import Clock
 from rolecall.crypto.keyring import Keyring, load_keyring
+from rolecall.federation.oidc.keys import KeySource
 from rolecall.iam.catalog import Catalog, load_catalog
 from rolecall.iam.directory import Directory
 from rolecall.protocol.model import ServiceModels
@@ -81,6 +82,8 @@ class Runtime:
         self.models = ServiceModels()
         self.verifier = SigV4Verifier()
         self.tokens = SessionTokenCodec(self.keyring)
+        #: signing keys of the OIDC issuers behind AssumeRoleWithWebIdentity
+        self.oidc_keys = KeySource()
         #: the audit writer, once a server runs (usage bookkeeping goes through it)
         self.audit: AuditWriter | ProcessAuditWriter | None = None
 

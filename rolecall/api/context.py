@@ -28,6 +28,24 @@ def _iso_second(second: int) -> str:
     return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def anonymous_context(
+    *, now: float, source_ip: str, secure: bool, region: str, user_agent: str | None
+) -> RequestContext:
+    """The global keys of a request no credential signed (before its token is verified)."""
+    values: dict[str, tuple[str, ...]] = {
+        "aws:currenttime": (iso(now),),
+        "aws:epochtime": (str(int(now)),),
+        "aws:sourceip": (source_ip,),
+        "aws:securetransport": ("true" if secure else "false",),
+        "aws:requestedregion": (region,),
+        "aws:principalisawsservice": ("false",),
+        "aws:viaawsservice": ("false",),
+    }
+    if user_agent:
+        values["aws:useragent"] = (user_agent,)
+    return RequestContext(values)
+
+
 def global_context(
     principal: Principal,
     *,
@@ -70,6 +88,8 @@ def global_context(
             values["aws:multifactorauthage"] = (str(max(0, int(now - session.mfa_at))),)
         if session.source_identity:
             values["aws:sourceidentity"] = (session.source_identity,)
+        if session.federated_provider:
+            values["aws:federatedprovider"] = (session.federated_provider,)
     for key, value in principal_tags:
         values[f"aws:principaltag/{key.lower()}"] = (value,)
     return RequestContext(values)
@@ -81,6 +101,9 @@ def _principal_type(principal: Principal) -> str:
         PrincipalKind.USER: "User",
         PrincipalKind.ASSUMED_ROLE: "AssumedRole",
         PrincipalKind.FEDERATED_USER: "FederatedUser",
+        PrincipalKind.WEB_IDENTITY_USER: "WebIdentityUser",
+        PrincipalKind.SAML_USER: "SAMLUser",
+        PrincipalKind.UNKNOWN: "Anonymous",
     }[principal.kind]
 
 

@@ -78,11 +78,19 @@ def cloudtrail_elements(value: Any, secret: frozenset[str]) -> Any:
 
 def user_identity(principal: Principal | None, access_key_id: str | None) -> dict[str, Any]:
     """CloudTrail's ``userIdentity`` for a principal (or an unauthenticated caller)."""
-    if principal is None:
+    if principal is None or principal.kind is PrincipalKind.UNKNOWN:
         out: dict[str, Any] = {"type": "Unknown"}
         if access_key_id:
             out["accessKeyId"] = access_key_id
         return out
+    if principal.kind in (PrincipalKind.WEB_IDENTITY_USER, PrincipalKind.SAML_USER):
+        # Vouched for by an identity provider: no ARN, no account of their own.
+        return {
+            "type": principal.kind.value,
+            "principalId": principal.principal_id,
+            "userName": principal.name,
+            "identityProvider": principal.identity_provider,
+        }
     out = {
         "type": principal.kind.value,
         "principalId": principal.principal_id,
@@ -120,6 +128,11 @@ def user_identity(principal: Principal | None, access_key_id: str | None) -> dic
                 ),
                 "accountId": principal.account_id,
                 "userName": session.user_name,
+            }
+        if session.federation == "oidc":
+            context["webIdFederationData"] = {
+                "federatedProvider": session.federated_provider,
+                "attributes": {},
             }
         if session.source_identity:
             context["sourceIdentity"] = session.source_identity
@@ -193,7 +206,7 @@ def build_facts(
         user_agent=user_agent,
         request_id=request_id,
         identity=identity if identity is not None else user_identity(principal, access_key_id),
-        principal_arn=principal.arn if principal else None,
+        principal_arn=(principal.arn or None) if principal else None,
         account=recipient_account or (principal.account_id if principal else ""),
         access_key_id=access_key_id,
         read_only=read_only,

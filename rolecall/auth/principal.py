@@ -23,6 +23,12 @@ class PrincipalKind(StrEnum):
     USER = "IAMUser"
     ASSUMED_ROLE = "AssumedRole"
     FEDERATED_USER = "FederatedUser"
+    #: an OIDC-authenticated caller of AssumeRoleWithWebIdentity
+    WEB_IDENTITY_USER = "WebIdentityUser"
+    #: a SAML-authenticated caller of AssumeRoleWithSAML
+    SAML_USER = "SAMLUser"
+    #: a caller of an unsigned operation whose token is not yet verified
+    UNKNOWN = "Unknown"
 
 
 class SessionKind(StrEnum):
@@ -62,6 +68,17 @@ class Session:
     policy: str | None = None
     policy_arns: tuple[str, ...] = ()
     source_ip: str | None = None
+    #: role sessions from AssumeRoleWithWebIdentity/SAML: the identity provider
+    #: (the IAM OIDC or SAML provider's ARN) and which kind it is ("oidc", "saml")
+    federated_provider: str | None = None
+    federation: str | None = None
+
+
+_FEDERATION_CALLERS = {
+    PrincipalKind.WEB_IDENTITY_USER: CallerKind.WEB_IDENTITY_USER,
+    PrincipalKind.SAML_USER: CallerKind.SAML_USER,
+    PrincipalKind.UNKNOWN: CallerKind.ANONYMOUS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +99,8 @@ class Principal:
     session: Session | None = None
     tags: tuple[tuple[str, str], ...] = ()
     has_boundary: bool = False
+    #: web identity and SAML callers: the provider that vouched for them
+    identity_provider: str | None = None
     caller: Caller = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +125,15 @@ class Principal:
                 unique_id=self.role_id,
                 role_arn=arns.role_arn(self.account_id, self.path, self.name),
                 has_boundary=self.has_boundary,
+            )
+        if self.kind in _FEDERATION_CALLERS:
+            # Only a trust policy naming the provider can let these callers in: they
+            # have no identity-based policies of their own.
+            return Caller(
+                _FEDERATION_CALLERS[self.kind],
+                self.arn,
+                self.account_id,
+                federated_provider=self.identity_provider,
             )
         source = None
         if self.session is not None and self.session.user_name is not None:

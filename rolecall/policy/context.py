@@ -27,6 +27,10 @@ class CallerKind(StrEnum):
     FEDERATED_USER = "FederatedUser"
     SERVICE = "Service"
     ANONYMOUS = "Anonymous"
+    #: someone an OpenID Connect provider vouches for (AssumeRoleWithWebIdentity)
+    WEB_IDENTITY_USER = "WebIdentityUser"
+    #: someone a SAML 2.0 provider vouches for (AssumeRoleWithSAML)
+    SAML_USER = "SAMLUser"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 One endpoint serves every service: requests are routed by the SigV4 credential
 scope's service name, as AWS endpoints are when reached through
 ``AWS_ENDPOINT_URL``.  The request is handled synchronously on the event loop
-(every step is CPU-bound or a short local database call); the response is sent
+(every step is CPU-bound or a short local database call), except web identity
+and SAML calls, which may wait on an identity provider and so run in a thread;
+the response is sent
 only once the call's audit record has been committed by the group-commit writer,
 which is awaited without blocking other requests.
 """
@@ -11,6 +13,7 @@ which is awaited without blocking other requests.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -92,12 +95,19 @@ class RolecallApp:
             return
         client = scope.get("client")
         user_agent = next((v for k, v in headers if k.lower() == "user-agent"), None)
-        reply = self.dispatcher.handle(
+        handle = functools.partial(
+            self.dispatcher.handle,
             request,
             source_ip=client[0] if client else "127.0.0.1",
             secure=scope.get("scheme") == "https",
             user_agent=user_agent,
         )
+        if b"AssumeRoleWith" in body or "AssumeRoleWith" in request.raw_query:
+            # Web identity and SAML calls may wait seconds on an identity provider
+            # (fetching its keys): keep them off the event loop.
+            reply = await asyncio.to_thread(handle)
+        else:
+            reply = handle()
         if reply.event is not None and self.audit is not None:
             written = self.audit.submit(reply.event, wait=reply.durable)
             self._schedule_flush()

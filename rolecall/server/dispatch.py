@@ -17,22 +17,22 @@ from typing import Any
 from urllib.parse import unquote
 
 from rolecall.api.call import Call, RequestInfo
-from rolecall.api.context import global_context
+from rolecall.api.context import anonymous_context, global_context
 from rolecall.api.preauthorize import preauthorize
 from rolecall.api.registry import OperationDef, load_operations, lookup
 from rolecall.audit.record import AuditFacts, build_facts, user_identity
 from rolecall.audit.writer import AuditWriter, KeyUse, ProcessAuditWriter
 from rolecall.auth.credentials import CredentialResolver, Credentials
-from rolecall.auth.principal import Principal, SessionKind
+from rolecall.auth.principal import Principal, PrincipalKind, SessionKind
 from rolecall.auth.sigv4 import (
     HttpRequest,
     InvalidClientTokenId,
-    MissingAuthenticationToken,
     parse_signed_request,
 )
 from rolecall.authz.spec import OperationAuth, load_operation_auth
 from rolecall.clock import wall_time
 from rolecall.devclock import DevClock
+from rolecall.iam import arns
 from rolecall.protocol.constraints import lower_camel
 from rolecall.protocol.errors import (
     AccessDenied,
@@ -166,12 +166,20 @@ class Dispatcher:
         pairs = _form_params(http)
         action = next((v for k, v in pairs if k == "Action"), None)
         progress.action = action
-        try:
-            info = parse_signed_request(http, now=wall_time())
-        except MissingAuthenticationToken:
-            if action in UNSIGNED:
-                progress.service = UNSIGNED[action]
-            raise
+        if action in UNSIGNED:
+            # The token in the request authenticates; a signature, if any, is ignored.
+            return self._run_unsigned(
+                UNSIGNED[action],
+                action,
+                pairs,
+                request_id,
+                now,
+                source_ip,
+                secure,
+                user_agent,
+                progress,
+            )
+        info = parse_signed_request(http, now=wall_time())
         progress.service = info.service
         progress.access_key_id = info.access_key_id
         progress.region = info.region
@@ -225,6 +233,48 @@ class Dispatcher:
         result_dict = dict(result) if result is not None else None
         return spec.encode_result(result_dict, request_id), result_dict
 
+    def _run_unsigned(
+        self,
+        service: str,
+        action: str,
+        pairs: list[tuple[str, str]],
+        request_id: str,
+        now: float,
+        source_ip: str,
+        secure: bool,
+        user_agent: str | None,
+        progress: _Progress,
+    ) -> tuple[bytes, dict[str, Any] | None]:
+        """An operation authenticated by its own token (web identity, SAML).
+
+        The caller starts as an unknown principal of the role's account; the
+        handler replaces it with the identity its token proves.
+        """
+        progress.service = service
+        spec: OperationSpec = self.runtime.models.operation(service, action)
+        op = lookup(service, action)
+        progress.op = op
+        progress.auth = load_operation_auth(service).get(action)
+        params = spec.decode([(k, v) for k, v in pairs if k not in ("Action", "Version")])
+        progress.params = params
+        if op is None:
+            raise NotImplementedOperation(f"rolecall does not implement {service}:{action} yet.")
+        parts = arns.split_arn(params.get("RoleArn", ""))
+        view = self.runtime.directory.view(parts[3]) if parts and parts[3].isdigit() else None
+        if view is None:
+            raise AccessDenied(f"Not authorized to perform sts:{action}")
+        principal = Principal(PrincipalKind.UNKNOWN, view.account_id, "", "", "", None)
+        region = progress.region
+        request = RequestInfo(request_id, source_ip, user_agent, region, secure, now)
+        context = anonymous_context(
+            now=now, source_ip=source_ip, secure=secure, region=region, user_agent=user_agent
+        )
+        call = Call(self.runtime, request, service, action, params, principal, view, context)
+        progress.call = call
+        result = op.handler(call)
+        result_dict = dict(result) if result is not None else None
+        return spec.encode_result(result_dict, request_id), result_dict
+
     def _note_key_use(self, key_id: str | None, service: str, region: str, long_term: bool) -> None:
         if not long_term or key_id is None or self.audit is None:
             return
@@ -252,7 +302,12 @@ class Dispatcher:
         op = progress.op
         auth = progress.auth
         call = progress.call
-        identity = self._identity(creds.principal) if creds is not None else None
+        principal = creds.principal if creds is not None else None
+        identity = self._identity(principal) if principal is not None else None
+        if principal is None and call is not None:
+            # Unsigned operations: whoever the token proved, or an unknown caller.
+            principal = call.principal
+            identity = user_identity(principal, None)
         return build_facts(
             service=progress.service,
             operation=progress.action or "",
@@ -261,9 +316,9 @@ class Dispatcher:
             source_ip=source_ip,
             user_agent=user_agent,
             request_id=request_id,
-            principal=creds.principal if creds else None,
+            principal=principal,
             access_key_id=progress.access_key_id,
-            recipient_account=creds.principal.account_id if creds else None,
+            recipient_account=principal.account_id if principal else None,
             read_only=auth.read_only if auth else False,
             params=progress.params,
             result=result,

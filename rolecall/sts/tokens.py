@@ -92,6 +92,8 @@ def _to_json(s: Session) -> dict[str, Any]:
         "p": s.policy,
         "pa": list(s.policy_arns) or None,
         "ip": s.source_ip,
+        "fp": s.federated_provider,
+        "fd": s.federation,
     }
     out.update({k: v for k, v in optional.items() if v is not None})
     return out
@@ -120,4 +122,6 @@ def _from_json(d: dict[str, Any]) -> Session:
         policy=d.get("p"),
         policy_arns=tuple(d.get("pa", [])),
         source_ip=d.get("ip"),
+        federated_provider=d.get("fp"),
+        federation=d.get("fd"),
     )

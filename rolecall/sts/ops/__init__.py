@@ -7,4 +7,5 @@ from . import (  # noqa: F401
     decode_message,
     federation,
     session_token,
+    web_identity,
 )

@@ -1,0 +1,1 @@
+"""OpenID Connect: discovering issuers' signing keys and verifying ID tokens."""

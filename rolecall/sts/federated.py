@@ -1,0 +1,198 @@
+"""What AssumeRoleWithWebIdentity and AssumeRoleWithSAML share.
+
+Both hand a role's credentials to someone an identity provider vouches for.  No
+IAM identity signs the request, so the role's trust policy alone decides: it must
+name the provider as a ``Federated`` principal (the caller has no identity-based
+policies that a trust policy naming the account could delegate to).  Session
+tags, transitive tag keys and the source identity come from the token or
+assertion, never from parameters, and need ``sts:TagSession`` and
+``sts:SetSourceIdentity`` in the trust policy as they do for AssumeRole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolecall.api.call import Call
+from rolecall.api.context import request_tag_keys
+from rolecall.audit.writer import RoleUse
+from rolecall.auth.principal import Principal, Session, SessionKind
+from rolecall.iam import arns
+from rolecall.iam.records import RoleRecord
+from rolecall.policy import PrincipalPolicies, ResourcePolicies, policy_group
+from rolecall.protocol.errors import AccessDenied, ValidationError
+
+from .errors import InvalidIdentityToken
+from .ops.assume_role import find_role, trust_group
+from .sessions import MAX_SESSION_TAGS, check_session_policies, mint, new_key_pair, packed_size
+
+DEFAULT_DURATION = 3600
+#: The callers have no identity-based policies: only the trust policy can let them in.
+NO_IDENTITY_POLICIES = PrincipalPolicies(identity=policy_group([]))
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
+
+
+def denied(action: str) -> AccessDenied:
+    """AWS's refusal for these operations (it names neither the caller nor the role)."""
+    return AccessDenied(f"Not authorized to perform {action}")
+
+
+def target_role(call: Call, action: str) -> RoleRecord:
+    """The role ``RoleArn`` names; AccessDenied if there is none."""
+    role = find_role(call, call.params["RoleArn"])
+    if role is None:
+        raise denied(action)
+    call.touch("role", role.arn)
+    return role
+
+
+def duration(role: RoleRecord, requested: int | None) -> int:
+    """``DurationSeconds`` checked against the role (default one hour)."""
+    if requested is not None and requested > role.max_session_duration:
+        raise ValidationError(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+        )
+    return requested or DEFAULT_DURATION
+
+
+def check_source_identity(value: str) -> None:
+    """AWS's rule for a source identity supplied by an identity provider."""
+    if not _SESSION_NAME.fullmatch(value) or value.lower().startswith("aws:"):
+        raise InvalidIdentityToken(
+            'Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with "aws:"'
+        )
+
+
+def check_idp_tags(tags: Sequence[tuple[str, str]], transitive: Sequence[str]) -> None:
+    """Session tags supplied by an identity provider: AWS's tag rules."""
+    if len(tags) > MAX_SESSION_TAGS:
+        raise InvalidIdentityToken(
+            f"The number of session tags exceeds the limit of {MAX_SESSION_TAGS}."
+        )
+    seen: set[str] = set()
+    for key, value in tags:
+        if not 1 <= len(key) <= 128 or not _TAG_TEXT.fullmatch(key):
+            raise InvalidIdentityToken(f"Session tag key {key!r} is not a valid tag key.")
+        if len(value) > 256 or not _TAG_TEXT.fullmatch(value):
+            raise InvalidIdentityToken(
+                f"The value of session tag {key!r} is not a valid tag value."
+            )
+        if key.lower().startswith("aws:"):
+            raise InvalidIdentityToken("Session tag keys can't start with 'aws:'.")
+        if key.lower() in seen:
+            raise InvalidIdentityToken(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+            )
+        seen.add(key.lower())
+    for key in transitive:
+        if key.lower() not in seen:
+            raise InvalidIdentityToken(
+                f"The transitive tag key {key} must also be included in the session tags."
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class FederatedSession:
+    """A verified request for a role session, ready to be authorized and minted."""
+
+    #: ``sts:AssumeRoleWithWebIdentity`` or ``sts:AssumeRoleWithSAML``
+    action: str
+    role: RoleRecord
+    #: the WebIdentityUser or SAMLUser the provider vouched for
+    caller: Principal
+    session_name: str
+    duration: int
+    #: the IAM provider's ARN, and "oidc" or "saml"
+    provider_arn: str
+    federation: str
+    #: condition keys the token or assertion supplies (``<provider>:sub``, ``saml:iss``...)
+    keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    source_identity: str | None = None
+
+
+def assume(call: Call, request: FederatedSession) -> dict[str, Any]:
+    """Authorize ``request`` against the role's trust policy and mint its credentials.
+
+    Returns the ``Credentials``, ``AssumedRoleUser``, ``PackedPolicySize`` and
+    ``SourceIdentity`` members of the result.
+    """
+    p = call.params
+    role = request.role
+    # From here on the audit record and any refusal name the verified caller.
+    call.principal = request.caller
+    check_session_policies(
+        call.view_of(role.account_id),
+        p.get("Policy"),
+        [a["arn"] for a in p.get("PolicyArns") or []],
+    )
+    policy_arns = tuple(a["arn"] for a in p.get("PolicyArns") or [])
+    packed = packed_size(p.get("Policy"), policy_arns, request.tags)
+
+    extra: dict[str, tuple[str, ...]] = dict(request.keys)
+    extra["sts:rolesessionname"] = (request.session_name,)
+    if request.source_identity is not None:
+        extra["sts:sourceidentity"] = (request.source_identity,)
+    if request.transitive_tag_keys:
+        extra["sts:transitivetagkeys"] = request.transitive_tag_keys
+    extra.update(request_tag_keys([{"Key": k, "Value": v} for k, v in request.tags]))
+    resources = ResourcePolicies(account=role.account_id, policy=trust_group(role), required=True)
+    wanted = [request.action]
+    if request.tags or request.transitive_tag_keys:
+        wanted.append("sts:TagSession")
+    if request.source_identity is not None:
+        wanted.append("sts:SetSourceIdentity")
+    for action in wanted:
+        decision = call.decide(
+            action, role.arn, extra, resources=resources, principal=NO_IDENTITY_POLICIES
+        )
+        if not decision.allowed:
+            call.denial = decision
+            raise denied(request.action)
+
+    key_id, secret = new_key_pair(role.account_id)
+    now = call.request.time
+    session = Session(
+        kind=SessionKind.ROLE,
+        access_key_id=key_id,
+        secret_access_key=secret,
+        account_id=role.account_id,
+        issued_at=now,
+        expires_at=now + request.duration,
+        role_id=role.id,
+        role_name=role.name,
+        role_path=role.path,
+        name=request.session_name,
+        tags=request.tags,
+        transitive_tag_keys=request.transitive_tag_keys,
+        source_identity=request.source_identity,
+        policy=p.get("Policy"),
+        policy_arns=policy_arns,
+        source_ip=call.request.source_ip,
+        federated_provider=request.provider_arn,
+        federation=request.federation,
+    )
+    if call.runtime.audit is not None:
+        call.runtime.audit.note(RoleUse(role.id, call.now, call.request.region))
+    result: dict[str, Any] = {
+        "Credentials": mint(call.runtime.tokens, session),
+        "AssumedRoleUser": {
+            "AssumedRoleId": f"{role.id}:{session.name}",
+            "Arn": arns.assumed_role_arn(role.account_id, role.name, session.name),
+        },
+    }
+    if packed is not None:
+        result["PackedPolicySize"] = packed
+    if session.source_identity is not None:
+        result["SourceIdentity"] = session.source_identity
+    return result
+
+
+def session_name_ok(name: str) -> bool:
+    """Whether ``name`` is a valid role session name (2–64 of ``[\\w+=,.@-]``)."""
+    return bool(_SESSION_NAME.fullmatch(name))
