@@ -174,6 +174,7 @@ class Tenant:
         if aud is not None:
             payload["aud"] = aud
         payload.update(claims)
+        payload = {k: v for k, v in payload.items() if v is not None}  # None: leave it out
         return jwt.encode(
             payload,
             signer.private,
