@@ -387,3 +387,76 @@ def test_the_audit_trail_names_the_web_identity_and_hides_the_token(
     assert out["Credentials"]["SecretAccessKey"] not in json.dumps(rows)
     context = by_name["ListUsers"]["userIdentity"]["sessionContext"]
     assert context["webIdFederationData"]["federatedProvider"] == arn
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": "tomorrow"},
+        {"sub": 42},
+        {"sub": ""},
+        {"aud": {"a": 1}},
+        {"aud": [], "azp": 7},
+        {"nbf": "soon"},
+        {"iat": [1]},
+        {"https://aws.amazon.com/tags": "blue"},
+        {"https://aws.amazon.com/tags": {"principal_tags": {"k": {"v": 1}}}},
+        {"https://aws.amazon.com/tags": {"principal_tags": {"": ["v"]}}},
+        {"https://aws.amazon.com/tags": {"principal_tags": {"aws:x": ["v"]}}},
+        {
+            "https://aws.amazon.com/tags": {
+                "principal_tags": {"k": ["v"]},
+                "transitive_tag_keys": "k",
+            }
+        },
+        {
+            "https://aws.amazon.com/tags": {
+                "principal_tags": {"k": ["v"]},
+                "transitive_tag_keys": ["j"],
+            }
+        },
+        {"https://aws.amazon.com/tags": {"principal_tags": {f"k{i}": ["v"] for i in range(51)}}},
+        {"https://aws.amazon.com/source_identity": 5},
+        {"https://aws.amazon.com/source_identity": "aws:me"},
+        {"https://aws.amazon.com/source_identity": "x"},
+    ],
+)
+def test_malformed_claims_are_client_errors(iam, account, idp, claims) -> None:  # type: ignore[no-untyped-def]
+    tenant = idp.tenant()
+    role_arn = web_role(
+        iam,
+        account,
+        "Picky",
+        provider(iam, idp, tenant),
+        tenant,
+        actions=[WEB, "sts:TagSession", "sts:SetSourceIdentity"],
+    )
+    code, _, status = refusal(account, role_arn, tenant.token(**claims))
+    assert 400 <= status < 500, (code, status)
+    assert code in {"InvalidIdentityToken", "ExpiredTokenException"}
+
+
+def test_garbage_tokens_and_unreachable_issuers(iam, account, idp) -> None:  # type: ignore[no-untyped-def]
+    iam.create_open_id_connect_provider(
+        Url="https://127.0.0.1:1/gone", ClientIDList=["app-client"], ThumbprintList=["0" * 40]
+    )
+    role_arn = f"arn:aws:iam::{account.id}:role/Any"
+    iam.create_role(RoleName="Any", AssumeRolePolicyDocument=trust({"AWS": account.id}))
+    unreachable = jwt.encode(
+        {"iss": "https://127.0.0.1:1/gone", "sub": "s", "aud": "app-client", "exp": 2**31},
+        new_key().private,
+        algorithm="RS256",
+        headers={"kid": "k"},
+    )
+    assert refusal(account, role_arn, unreachable)[0] == "IDPCommunicationError"
+    for token in [
+        "abcd",
+        "a.b.c",
+        b64url("{}") + "." + b64url("{}") + ".",
+        b64url('{"alg":"RS256"}') + "." + b64url('{"iss": 5}') + ".sig",
+        b64url('{"alg":"RS256"}') + "." + b64url('{"iss": "ftp://x"}') + ".sig",
+        b64url('{"alg":"RS256","kid":5}') + "." + b64url('{"iss": "https://127.0.0.1:1/gone"}'),
+        "é" * 10,
+    ]:
+        code, _, status = refusal(account, role_arn, token)
+        assert status < 500 and code in {"InvalidIdentityToken", "IDPCommunicationError"}, token

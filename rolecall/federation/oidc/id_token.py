@@ -84,6 +84,9 @@ def verify(token: str, key: PyJWK, *, issuer: str, now: float) -> dict[str, Any]
         raise InvalidToken(f"Missing a required claim: {exc.claim}") from None
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
+    for name in ("iat", "nbf"):
+        if name in claims and _number(claims, name) is None:
+            raise InvalidToken(f"the token's {name} claim is not a number")
     exp = _number(claims, "exp")
     if exp is None:
         raise InvalidToken("the token's exp claim is not a number")
