@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     caller_identity,
     decode_message,
     federation,
+    saml,
     session_token,
     web_identity,
 )
