@@ -21,6 +21,7 @@ from rolecall.iam.directory import Directory
 from rolecall.protocol.model import ServiceModels
 from rolecall.store.engine import Store, sqlite_url
 from rolecall.store.migrate import upgrade
+from rolecall.sts.outbound_keys import SigningKeys
 from rolecall.sts.tokens import SessionTokenCodec
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -41,6 +42,8 @@ class Settings:
     #: append an encoded authorization failure message to AccessDenied (IAM and
     #: STS do not on AWS; some tooling wants to see one)
     encode_authorization_messages: bool = False
+    #: the URL clients reach this server at; outbound OIDC issuers live under it
+    public_url: str = "http://127.0.0.1:4599"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,6 +87,8 @@ class Runtime:
         self.tokens = SessionTokenCodec(self.keyring)
         #: signing keys of the OIDC issuers behind AssumeRoleWithWebIdentity
         self.oidc_keys = KeySource()
+        #: the keys GetWebIdentityToken signs with
+        self.outbound_keys = SigningKeys(self.store, self.keyring)
         #: the audit writer, once a server runs (usage bookkeeping goes through it)
         self.audit: AuditWriter | ProcessAuditWriter | None = None
 

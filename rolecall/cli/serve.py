@@ -36,6 +36,11 @@ def serve(
         False, "--dev-clock", help="Allow `rolecall clock` to move server time."
     ),
     log_level: str = typer.Option("warning", help="Log level."),
+    public_url: str | None = typer.Option(
+        None,
+        help="The URL clients reach the server at (default http://HOST:PORT); "
+        "issuer URLs of GetWebIdentityToken tokens are built on it.",
+    ),
     encode_messages: bool = typer.Option(
         False,
         "--encode-authorization-messages",
@@ -50,6 +55,7 @@ def serve(
         default_account_id=account_id,
         dev_clock=dev_clock,
         encode_authorization_messages=encode_messages,
+        public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
     )
     runtime = Runtime(settings)
     endpoint = f"http://{host}:{port}"
@@ -98,6 +104,7 @@ def serve(
             "region": region,
             "dev_clock": dev_clock,
             "encode_authorization_messages": encode_messages,
+            "public_url": settings.public_url,
         }
     )
     uvicorn.run(

@@ -27,7 +27,7 @@ from rolecall.protocol.errors import AWSError, ServiceUnavailable
 from rolecall.protocol.query_encode import encode_error
 from rolecall.runtime import Runtime, Settings
 
-from . import control
+from . import control, discovery
 from .dispatch import XMLNS, Dispatcher
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,10 @@ class RolecallApp:
         )
         if scope["path"] == control.PATH:
             await self._control(request, send)
+            return
+        if discovery.is_discovery(scope["path"]):
+            status, payload = discovery.handle(self.runtime, scope["method"], scope["path"])
+            await _send(send, status, payload, "application/json", None)
             return
         client = scope.get("client")
         user_agent = next((v for k, v in headers if k.lower() == "user-agent"), None)
@@ -176,6 +180,7 @@ def create_app(runtime: Runtime | None = None) -> RolecallApp:
             region=raw.get("region", "us-east-1"),
             dev_clock=bool(raw.get("dev_clock", False)),
             encode_authorization_messages=bool(raw.get("encode_authorization_messages", False)),
+            public_url=raw.get("public_url", "http://127.0.0.1:4599"),
         )
         runtime = Runtime(settings, migrate=False)
     return RolecallApp(runtime)

@@ -69,7 +69,16 @@ class NotImplementedOperation(AWSError):
 
 #: Operations whose audit record must be durable before the reply even though
 #: CloudTrail calls them read-only: they hand out credentials.
-CREDENTIAL_OPERATIONS = frozenset({"AssumeRole", "GetSessionToken", "GetFederationToken"})
+CREDENTIAL_OPERATIONS = frozenset(
+    {
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "GetSessionToken",
+        "GetFederationToken",
+        "GetWebIdentityToken",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +362,8 @@ def _check_session_scope(kind: SessionKind, mfa: bool, service: str, action: str
             raise InvalidClientTokenId()
         if service == "sts" and action not in _SESSION_TOKEN_STS:
             raise AccessDenied(f"Cannot call {action} with session credentials")
+    elif kind is SessionKind.FEDERATION and action == "GetWebIdentityToken":
+        raise AccessDenied("GetWebIdentityToken does not support federated user sessions")
     elif kind is SessionKind.FEDERATION and (
         service == "iam" or (service == "sts" and action != "GetCallerIdentity")
     ):

@@ -412,3 +412,26 @@ access_advisor_jobs = Table(
     Column("completed_at", Timestamp, nullable=False),
     Column("report", Text, nullable=False),
 )
+
+# Outbound identity federation (EnableOutboundWebIdentityFederation): the
+# account's issuer id (kept when the feature is disabled, so re-enabling gives
+# back the same issuer, as on AWS) and whether tokens may be issued.
+outbound_federation = Table(
+    "outbound_federation",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id"), primary_key=True),
+    Column("issuer_id", String(36), nullable=False, unique=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+# The keys GetWebIdentityToken signs with, one per algorithm, shared by every
+# account and server process; private keys encrypted with the keyring.
+outbound_signing_keys = Table(
+    "outbound_signing_keys",
+    metadata,
+    Column("kid", String(32), primary_key=True),
+    Column("algorithm", String(8), nullable=False),
+    Column("private_key_enc", LargeBinary, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)

@@ -8,6 +8,7 @@ import hmac
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ from test_assume_role import doc, session_clients, trust  # type: ignore[import-
 
 from rolecall.store import schema as t
 
-AWS = str(Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin" / "aws")
+AWS = str(Path(sys.executable).parent / "aws")
 WEB = "sts:AssumeRoleWithWebIdentity"
 
 

@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     managed_policies,
     mfa_devices,
     oidc_providers,
+    outbound_federation,
     policy_entities,
     roles,
     saml_providers,

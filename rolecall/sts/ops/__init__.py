@@ -9,4 +9,5 @@ from . import (  # noqa: F401
     saml,
     session_token,
     web_identity,
+    web_identity_token,
 )
