@@ -13,6 +13,7 @@ from saml_idp import ATTR, DS, MD, SamlIdp, find, signing_pair  # type: ignore[i
 from signxml import XMLSigner
 
 from rolecall.federation.saml import assertion as saml
+from rolecall.federation.saml import aws_attributes
 
 ROLE = "arn:aws:iam::123456789012:role/R"
 PROVIDER = "arn:aws:iam::123456789012:saml-provider/P"
@@ -53,10 +54,10 @@ def test_a_signed_assertion_is_read(idp: SamlIdp) -> None:
     assert found.recipient == "https://signin.aws.amazon.com/saml"
     assert found.audiences == ("https://signin.aws.amazon.com/saml",)
     assert found.session_not_on_or_after == pytest.approx(now + 1800, abs=0.01)
-    assert saml.role_pairs(found) == {(ROLE, PROVIDER)}
-    assert saml.session_name(found) == "alice"
-    assert saml.session_tags(found) == ((("Team", "blue"),), ("Team",))
-    assert saml.attribute_keys(found) == {
+    assert aws_attributes.role_pairs(found) == {(ROLE, PROVIDER)}
+    assert aws_attributes.session_name(found) == "alice"
+    assert aws_attributes.session_tags(found) == ((("Team", "blue"),), ("Team",))
+    assert aws_attributes.attribute_keys(found) == {
         "saml:edupersonaffiliation": ("staff", "member"),
         "saml:mail": ("alice@example.test",),
     }
@@ -65,7 +66,7 @@ def test_a_signed_assertion_is_read(idp: SamlIdp) -> None:
 def test_role_pairs_in_either_order_and_malformed_values_ignored(idp: SamlIdp) -> None:
     response = idp.response(roles=[f"{PROVIDER},{ROLE}", "garbage", f" {ROLE}2 , {PROVIDER} "])
     found = saml.verify(response, idp.metadata(), now=time.time())
-    assert saml.role_pairs(found) == {(ROLE, PROVIDER), (ROLE + "2", PROVIDER)}
+    assert aws_attributes.role_pairs(found) == {(ROLE, PROVIDER), (ROLE + "2", PROVIDER)}
 
 
 def test_values_come_from_the_signed_bytes(idp: SamlIdp) -> None:
@@ -170,16 +171,21 @@ def test_aws_attribute_rules(idp: SamlIdp) -> None:
         return saml.verify(idp.response(ROLE, PROVIDER, **kw), idp.metadata(), now=time.time())  # type: ignore[arg-type]
 
     with pytest.raises(saml.InvalidResponse, match="RoleSessionName is required"):
-        saml.session_name(read(session_name=None))
+        aws_attributes.session_name(read(session_name=None))
     with pytest.raises(saml.InvalidResponse, match="must match"):
-        saml.session_name(read(session_name="x"))
-    assert saml.session_duration(read()) is None
-    assert saml.session_duration(read(attributes={ATTR + "SessionDuration": ["43200"]})) == 43200
+        aws_attributes.session_name(read(session_name="x"))
+    assert aws_attributes.session_duration(read()) is None
+    assert (
+        aws_attributes.session_duration(read(attributes={ATTR + "SessionDuration": ["43200"]}))
+        == 43200
+    )
     with pytest.raises(saml.InvalidResponse):
-        saml.session_duration(read(attributes={ATTR + "SessionDuration": ["43201"]}))
+        aws_attributes.session_duration(read(attributes={ATTR + "SessionDuration": ["43201"]}))
     with pytest.raises(saml.InvalidResponse):
-        saml.session_tags(read(attributes={ATTR + "PrincipalTag:a": []}))
-    assert saml.source_identity(read(attributes={ATTR + "SourceIdentity": ["me"]})) == "me"
+        aws_attributes.session_tags(read(attributes={ATTR + "PrincipalTag:a": []}))
+    assert (
+        aws_attributes.source_identity(read(attributes={ATTR + "SourceIdentity": ["me"]})) == "me"
+    )
     found = read(subject=None)
     assert found.subject is None
     with pytest.raises(saml.InvalidResponse, match="Recipient"):

@@ -31,6 +31,7 @@ from rolecall.api.call import Call
 from rolecall.api.registry import operation
 from rolecall.auth.principal import Principal, PrincipalKind
 from rolecall.federation.saml import assertion as saml
+from rolecall.federation.saml import aws_attributes
 from rolecall.protocol.errors import ValidationError
 from rolecall.store import schema as t
 
@@ -84,13 +85,13 @@ def assume_role_with_saml(call: Call) -> dict[str, Any]:
         # AWS: a response without a Subject holding a NameID is not authorized.
         raise denied(ACTION)
     role_arn: str = p["RoleArn"]
-    if (role_arn, provider_arn) not in saml.role_pairs(verified):
+    if (role_arn, provider_arn) not in aws_attributes.role_pairs(verified):
         raise denied(ACTION)
     try:
-        session_name = saml.session_name(verified)
-        session_duration = saml.session_duration(verified)
-        tags, transitive = saml.session_tags(verified)
-        source_identity = saml.source_identity(verified)
+        session_name = aws_attributes.session_name(verified)
+        session_duration = aws_attributes.session_duration(verified)
+        tags, transitive = aws_attributes.session_tags(verified)
+        source_identity = aws_attributes.source_identity(verified)
     except saml.InvalidResponse as exc:
         raise InvalidIdentityToken(str(exc)) from None
     check_idp_tags(tags, transitive)
@@ -125,7 +126,7 @@ def assume_role_with_saml(call: Call) -> dict[str, Any]:
         None,
         identity_provider=provider_arn,
     )
-    keys: dict[str, tuple[str, ...]] = saml.attribute_keys(verified)
+    keys: dict[str, tuple[str, ...]] = aws_attributes.attribute_keys(verified)
     keys.update(
         {
             "saml:aud": (verified.recipient,),
