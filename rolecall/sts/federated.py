@@ -18,16 +18,20 @@ from typing import Any
 
 from rolecall.api.call import Call
 from rolecall.api.context import request_tag_keys
-from rolecall.audit.writer import RoleUse
 from rolecall.auth.principal import Principal, Session, SessionKind
-from rolecall.iam import arns
 from rolecall.iam.records import RoleRecord
 from rolecall.policy import PrincipalPolicies, ResourcePolicies, policy_group
 from rolecall.protocol.errors import AccessDenied, ValidationError
 
 from .errors import InvalidIdentityToken
 from .ops.assume_role import find_role, trust_group
-from .sessions import MAX_SESSION_TAGS, check_session_policies, mint, new_key_pair, packed_size
+from .sessions import (
+    MAX_SESSION_TAGS,
+    check_session_policies,
+    new_key_pair,
+    packed_size,
+    role_session_result,
+)
 
 DEFAULT_DURATION = 3600
 #: The callers have no identity-based policies: only the trust policy can let them in.
@@ -177,20 +181,7 @@ def assume(call: Call, request: FederatedSession) -> dict[str, Any]:
         federated_provider=request.provider_arn,
         federation=request.federation,
     )
-    if call.runtime.audit is not None:
-        call.runtime.audit.note(RoleUse(role.id, call.now, call.request.region))
-    result: dict[str, Any] = {
-        "Credentials": mint(call.runtime.tokens, session),
-        "AssumedRoleUser": {
-            "AssumedRoleId": f"{role.id}:{session.name}",
-            "Arn": arns.assumed_role_arn(role.account_id, role.name, session.name),
-        },
-    }
-    if packed is not None:
-        result["PackedPolicySize"] = packed
-    if session.source_identity is not None:
-        result["SourceIdentity"] = session.source_identity
-    return result
+    return role_session_result(call, role, session, packed)
 
 
 def session_name_ok(name: str) -> bool:

@@ -12,16 +12,21 @@ import math
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rolecall.audit.writer import RoleUse
 from rolecall.auth.principal import Session
-from rolecall.iam import ids
+from rolecall.iam import arns, ids
 from rolecall.iam.directory import AccountView
 from rolecall.iam.documents import check_document
 from rolecall.policy import PolicyKind
 from rolecall.protocol.errors import AWSError, InvalidParameterValue, MalformedPolicyDocument
 
 from .tokens import SessionTokenCodec
+
+if TYPE_CHECKING:
+    from rolecall.api.call import Call
+    from rolecall.iam.records import RoleRecord
 
 SESSION_POLICY_MAX = 2048
 #: Bytes available to the packed (compressed) session policies and tags.
@@ -99,6 +104,26 @@ def mint(codec: SessionTokenCodec, session: Session) -> dict[str, Any]:
         "SessionToken": codec.encode(session),
         "Expiration": datetime.fromtimestamp(session.expires_at, UTC),
     }
+
+
+def role_session_result(
+    call: Call, role: RoleRecord, session: Session, packed: int | None
+) -> dict[str, Any]:
+    """What every role-assuming operation answers (and the role's last use, noted)."""
+    if call.runtime.audit is not None:
+        call.runtime.audit.note(RoleUse(role.id, call.now, call.request.region))
+    result: dict[str, Any] = {
+        "Credentials": mint(call.runtime.tokens, session),
+        "AssumedRoleUser": {
+            "AssumedRoleId": f"{role.id}:{session.name}",
+            "Arn": arns.assumed_role_arn(role.account_id, role.name, session.name),
+        },
+    }
+    if packed is not None:
+        result["PackedPolicySize"] = packed
+    if session.source_identity is not None:
+        result["SourceIdentity"] = session.source_identity
+    return result
 
 
 def new_key_pair(account_id: str) -> tuple[str, str]:

@@ -15,7 +15,6 @@ from typing import Any
 from rolecall.api.call import Call
 from rolecall.api.context import request_tag_keys
 from rolecall.api.registry import operation
-from rolecall.audit.writer import RoleUse
 from rolecall.auth.principal import PrincipalKind, Session, SessionKind
 from rolecall.iam import arns
 from rolecall.iam.records import RoleRecord
@@ -23,7 +22,13 @@ from rolecall.policy import PolicyError, PolicyKind, ResourcePolicies, compile_p
 from rolecall.protocol.errors import AccessDenied, InvalidParameterValue, ValidationError
 
 from ..mfa_check import mfa_time
-from ..sessions import check_session_policies, check_tags, mint, new_key_pair, packed_size
+from ..sessions import (
+    check_session_policies,
+    check_tags,
+    new_key_pair,
+    packed_size,
+    role_session_result,
+)
 
 CHAINED_MAX = 3600
 DEFAULT_DURATION = 3600
@@ -166,17 +171,4 @@ def assume_role(call: Call) -> dict[str, Any]:
         policy_arns=policy_arns,
         source_ip=call.request.source_ip,
     )
-    if call.runtime.audit is not None:
-        call.runtime.audit.note(RoleUse(role.id, call.now, call.request.region))
-    result: dict[str, Any] = {
-        "Credentials": mint(call.runtime.tokens, session),
-        "AssumedRoleUser": {
-            "AssumedRoleId": f"{role.id}:{session.name}",
-            "Arn": arns.assumed_role_arn(role.account_id, role.name, session.name),
-        },
-    }
-    if packed is not None:
-        result["PackedPolicySize"] = packed
-    if session.source_identity is not None:
-        result["SourceIdentity"] = session.source_identity
-    return result
+    return role_session_result(call, role, session, packed)
