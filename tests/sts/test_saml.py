@@ -15,15 +15,13 @@ from typing import Any
 
 import boto3
 import pytest
+from audit_helpers import wait_for_events  # type: ignore[import-not-found]
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from lxml import etree
 from saml_idp import ATTR, SAML, SamlIdp, find, signing_pair  # type: ignore[import-not-found]
-from sqlalchemy import select
 from test_assume_role import doc, session_clients, trust  # type: ignore[import-not-found]
-
-from rolecall.store import schema as t
 
 AWS = str(Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin" / "aws")
 SAML_ACTION = "sts:AssumeRoleWithSAML"
@@ -502,20 +500,7 @@ def test_the_audit_trail_names_the_saml_user_and_hides_the_assertion(
     out = assume(account, role_arn, arn, response)
     session_iam, _ = session_clients(account, out["Credentials"])
     session_iam.list_users()
-    deadline = time.monotonic() + 10
-    while True:
-        with server_store.read() as conn:
-            rows = [
-                json.loads(r.record)
-                for r in conn.execute(
-                    select(t.audit_events.c.record).where(t.audit_events.c.account_id == account.id)
-                )
-            ]
-        by_name = {r["eventName"]: r for r in rows}
-        if "AssumeRoleWithSAML" in by_name and "ListUsers" in by_name:
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    rows, by_name = wait_for_events(server_store, account.id, "AssumeRoleWithSAML", "ListUsers")
     event = by_name["AssumeRoleWithSAML"]
     assert event["userIdentity"] == {
         "type": "SAMLUser",

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,13 @@ from typing import Any
 import boto3
 import jwt
 import pytest
+from audit_helpers import wait_for_events  # type: ignore[import-not-found]
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from oidc_idp import OidcIdp, Tenant, new_key  # type: ignore[import-not-found]
-from sqlalchemy import select
 from test_assume_role import doc, session_clients, trust  # type: ignore[import-not-found]
-
-from rolecall.store import schema as t
 
 AWS = str(Path(sys.executable).parent / "aws")
 WEB = "sts:AssumeRoleWithWebIdentity"
@@ -362,20 +359,9 @@ def test_the_audit_trail_names_the_web_identity_and_hides_the_token(
     out = assume(account, role_arn, token)
     session_iam, _ = session_clients(account, out["Credentials"])
     session_iam.list_users()
-    deadline = time.monotonic() + 10
-    while True:
-        with server_store.read() as conn:
-            rows = [
-                json.loads(r.record)
-                for r in conn.execute(
-                    select(t.audit_events.c.record).where(t.audit_events.c.account_id == account.id)
-                )
-            ]
-        by_name = {r["eventName"]: r for r in rows}
-        if "AssumeRoleWithWebIdentity" in by_name and "ListUsers" in by_name:
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    rows, by_name = wait_for_events(
+        server_store, account.id, "AssumeRoleWithWebIdentity", "ListUsers"
+    )
     event = by_name["AssumeRoleWithWebIdentity"]
     assert event["userIdentity"] == {
         "type": "WebIdentityUser",
