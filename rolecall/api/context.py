@@ -90,6 +90,8 @@ def global_context(
             values["aws:sourceidentity"] = (session.source_identity,)
         if session.federated_provider:
             values["aws:federatedprovider"] = (session.federated_provider,)
+        for federation_key, federation_values in session.federation_keys:
+            values[federation_key] = federation_values
     for key, value in principal_tags:
         values[f"aws:principaltag/{key.lower()}"] = (value,)
     return RequestContext(values)

@@ -72,6 +72,9 @@ class Session:
     #: (the IAM OIDC or SAML provider's ARN) and which kind it is ("oidc", "saml")
     federated_provider: str | None = None
     federation: str | None = None
+    #: the provider's condition keys AWS keeps in the session, usable in the
+    #: role's permission policies (``${saml:sub}``, ``${<issuer>:sub}``)
+    federation_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 _FEDERATION_CALLERS = {

@@ -115,6 +115,8 @@ class FederatedSession:
     federation: str
     #: condition keys the token or assertion supplies (``<provider>:sub``, ``saml:iss``...)
     keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: those of ``keys`` the session keeps for its permission policies
+    session_keys: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
     transitive_tag_keys: tuple[str, ...] = ()
     source_identity: str | None = None
@@ -180,6 +182,9 @@ def assume(call: Call, request: FederatedSession) -> dict[str, Any]:
         source_ip=call.request.source_ip,
         federated_provider=request.provider_arn,
         federation=request.federation,
+        federation_keys=tuple(
+            (k, request.keys[k]) for k in request.session_keys if k in request.keys
+        ),
     )
     return role_session_result(call, role, session, packed)
 

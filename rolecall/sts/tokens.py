@@ -94,6 +94,7 @@ def _to_json(s: Session) -> dict[str, Any]:
         "ip": s.source_ip,
         "fp": s.federated_provider,
         "fd": s.federation,
+        "fk": [[k, list(v)] for k, v in s.federation_keys] or None,
     }
     out.update({k: v for k, v in optional.items() if v is not None})
     return out
@@ -124,4 +125,5 @@ def _from_json(d: dict[str, Any]) -> Session:
         source_ip=d.get("ip"),
         federated_provider=d.get("fp"),
         federation=d.get("fd"),
+        federation_keys=tuple((k, tuple(v)) for k, v in d.get("fk", [])),
     )

@@ -527,3 +527,27 @@ def test_encrypted_assertions_are_refused_clearly(iam, account, idp, setup) -> N
     code, message, _ = refusal(account, role_arn, arn, idp.response(role_arn, arn, after=encrypt))
     assert code == "InvalidIdentityToken"
     assert "encrypted" in message
+
+
+def test_saml_keys_are_policy_variables_in_the_session(iam, account, idp, setup) -> None:  # type: ignore[no-untyped-def]
+    role_arn, arn = setup
+    iam.put_role_policy(
+        RoleName="Federated",
+        PolicyName="own-user",
+        PolicyDocument=doc(
+            {
+                "Effect": "Allow",
+                "Action": "iam:GetUser",
+                "Resource": f"arn:aws:iam::{account.id}:user/${{saml:sub}}",
+                "Condition": {"StringEquals": {"saml:sub_type": "persistent"}},
+            }
+        ),
+    )
+    for name in ("carol", "dave"):
+        iam.create_user(UserName=name)
+    out = assume(account, role_arn, arn, idp.response(role_arn, arn, subject="carol"))
+    session_iam, _ = session_clients(account, out["Credentials"])
+    assert session_iam.get_user(UserName="carol")["User"]["UserName"] == "carol"
+    with pytest.raises(ClientError) as exc:
+        session_iam.get_user(UserName="dave")
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"

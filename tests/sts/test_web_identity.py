@@ -447,3 +447,28 @@ def test_garbage_tokens_and_unreachable_issuers(iam, account, idp) -> None:  # t
     ]:
         code, _, status = refusal(account, role_arn, token)
         assert status < 500 and code in {"InvalidIdentityToken", "IDPCommunicationError"}, token
+
+
+def test_provider_keys_are_policy_variables_in_the_session(iam, account, idp) -> None:  # type: ignore[no-untyped-def]
+    tenant = idp.tenant()
+    role_arn = web_role(iam, account, "PerUser", provider(iam, idp, tenant), tenant)
+    iam.put_role_policy(
+        RoleName="PerUser",
+        PolicyName="own-user",
+        PolicyDocument=doc(
+            {
+                "Effect": "Allow",
+                "Action": "iam:GetUser",
+                "Resource": f"arn:aws:iam::{account.id}:user/${{{tenant.url}:sub}}",
+                "Condition": {"StringEquals": {f"{tenant.url}:aud": "app-client"}},
+            }
+        ),
+    )
+    for name in ("erin", "frank"):
+        iam.create_user(UserName=name)
+    out = assume(account, role_arn, tenant.token("erin"))
+    session_iam, _ = session_clients(account, out["Credentials"])
+    assert session_iam.get_user(UserName="erin")["User"]["UserName"] == "erin"
+    with pytest.raises(ClientError) as exc:
+        session_iam.get_user(UserName="frank")
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"

@@ -47,6 +47,9 @@ from ..federated import (
 )
 
 ACTION = "sts:AssumeRoleWithSAML"
+#: The saml: keys a session keeps for its permission policies (``${saml:sub}``), as
+#: AWS documents; the others exist only while the trust policy is evaluated.
+SESSION_KEYS = ("saml:namequalifier", "saml:sub", "saml:sub_type")
 NAME_ID_FORMAT_PREFIX = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
 _PROVIDER_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):saml-provider/([\w+=,.@-]{1,128})")
 #: IAM Identity Center's roles cannot be assumed with SAML (AWS documents this).
@@ -146,6 +149,7 @@ def assume_role_with_saml(call: Call) -> dict[str, Any]:
         provider_arn=provider_arn,
         federation="saml",
         keys=keys,
+        session_keys=SESSION_KEYS,
         tags=tags,
         transitive_tag_keys=transitive,
         source_identity=source_identity,

@@ -59,6 +59,9 @@ GITHUB_CLAIMS = (
     "environment",
     "enterprise_id",
 )
+#: The provider keys a session keeps for its permission policies (``${<issuer>:sub}``);
+#: the GitHub claim keys are trust-policy only, as AWS documents.
+SESSION_CLAIMS = ("aud", "oaud", "sub", "amr")
 _NO_KEY = (
     "Couldn't retrieve verification key from your identity provider,  please reference "
     "AssumeRoleWithWebIdentity documentation for requirements"
@@ -119,6 +122,7 @@ def assume_role_with_web_identity(call: Call) -> dict[str, Any]:
         provider_arn=arn,
         federation="oidc",
         keys=_condition_keys(provider.url, arn, claims, audience),
+        session_keys=tuple(f"{provider.url.lower()}:{name}" for name in SESSION_CLAIMS),
         tags=tags,
         transitive_tag_keys=transitive,
         source_identity=source_identity,
