@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +20,9 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml import XMLSigner
@@ -134,10 +137,13 @@ class SamlIdp:
         cert: Any = None,
         status: str = "urn:oasis:names:tc:SAML:2.0:status:Success",
         after: Callable[[etree._Element], None] | None = None,
+        encrypt_to: Any = None,
+        content_algorithm: str = "aes256-gcm",
     ) -> str:
         """A base64 SAMLResponse.
 
-        ``sign`` is "assertion", "response", "both" or "none".  ``roles`` replaces
+        ``sign`` is "assertion", "response", "both" or "none".  ``encrypt_to`` (an
+        RSA public key) wraps the (signed) assertion in an EncryptedAssertion.  ``roles`` replaces
         the Role attribute values (default: "role_arn,provider_arn").  Times are
         relative to ``now`` (default: the wall clock).
         """
@@ -233,7 +239,7 @@ class SamlIdp:
             assertion = signer.sign(
                 assertion, key=pem_key, cert=pem_cert, reference_uri=assertion_id
             )
-        root.append(assertion)
+        root.append(encrypt(assertion, encrypt_to, content_algorithm) if encrypt_to else assertion)
         if sign in ("response", "both"):
             _placeholder(root)
             root = signer.sign(root, key=pem_key, cert=pem_cert, reference_uri=response_id)
@@ -242,6 +248,53 @@ class SamlIdp:
         return base64.b64encode(
             etree.tostring(root, xml_declaration=True, encoding="UTF-8")
         ).decode()
+
+
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
+
+
+def encrypt(assertion: etree._Element, public_key: Any, algorithm: str) -> etree._Element:
+    """An EncryptedAssertion as IdPs make them: AES content key wrapped with RSA-OAEP."""
+    plaintext = etree.tostring(assertion)
+    size = int(algorithm[3:6]) // 8
+    key = os.urandom(size)
+    if algorithm.endswith("gcm"):
+        iv = os.urandom(12)
+        ciphertext = iv + AESGCM(key).encrypt(iv, plaintext, None)
+        uri = f"{XENC11}{algorithm}"
+    else:
+        iv = os.urandom(16)
+        pad = 16 - len(plaintext) % 16
+        padded = plaintext + os.urandom(pad - 1) + bytes([pad])
+        encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        ciphertext = iv + encryptor.update(padded) + encryptor.finalize()
+        uri = f"{XENC}{algorithm}"
+    wrapped = public_key.encrypt(
+        key,
+        padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None),
+    )
+    outer = etree.Element(f"{{{SAML}}}EncryptedAssertion", nsmap={"saml": SAML})
+    data = etree.SubElement(
+        outer,
+        f"{{{XENC}}}EncryptedData",
+        nsmap={"xenc": XENC},
+        Type=f"{XENC}Element",
+    )
+    etree.SubElement(data, f"{{{XENC}}}EncryptionMethod", Algorithm=uri)
+    info = etree.SubElement(data, f"{{{DS}}}KeyInfo", nsmap={"ds": DS})
+    encrypted_key = etree.SubElement(info, f"{{{XENC}}}EncryptedKey")
+    method = etree.SubElement(
+        encrypted_key, f"{{{XENC}}}EncryptionMethod", Algorithm=f"{XENC}rsa-oaep-mgf1p"
+    )
+    etree.SubElement(method, f"{{{DS}}}DigestMethod", Algorithm=f"{DS}sha1")
+    key_data = etree.SubElement(encrypted_key, f"{{{XENC}}}CipherData")
+    etree.SubElement(key_data, f"{{{XENC}}}CipherValue").text = base64.b64encode(wrapped).decode()
+    cipher_data = etree.SubElement(data, f"{{{XENC}}}CipherData")
+    etree.SubElement(cipher_data, f"{{{XENC}}}CipherValue").text = base64.b64encode(
+        ciphertext
+    ).decode()
+    return outer
 
 
 def _placeholder(element: etree._Element) -> None:

@@ -19,6 +19,8 @@ from audit_helpers import wait_for_events  # type: ignore[import-not-found]
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from saml_idp import ATTR, SAML, SamlIdp, find, signing_pair  # type: ignore[import-not-found]
 from test_assume_role import doc, session_clients, trust  # type: ignore[import-not-found]
@@ -516,17 +518,77 @@ def test_the_audit_trail_names_the_saml_user_and_hides_the_assertion(
     assert by_name["ListUsers"]["userIdentity"]["type"] == "AssumedRole"
 
 
-def test_encrypted_assertions_are_refused_clearly(iam, account, idp, setup) -> None:  # type: ignore[no-untyped-def]
+def private_pem(key: Any) -> str:
+    return str(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+    )
+
+
+def test_encrypted_assertions_are_decrypted_with_the_providers_keys(
+    iam, account, idp, setup
+) -> None:  # type: ignore[no-untyped-def]
     role_arn, arn = setup
+    sp_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    encrypted = idp.response(role_arn, arn, encrypt_to=sp_key.public_key())
+    # Without a private key on the provider, rolecall says why it cannot read it.
+    code, message, _ = refusal(account, role_arn, arn, encrypted)
+    assert code == "InvalidIdentityToken" and "no private key" in message
+    iam.update_saml_provider(SAMLProviderArn=arn, AddPrivateKey=private_pem(sp_key))
+    for sign in ("assertion", "response", "both"):
+        for algorithm in ("aes256-gcm", "aes128-cbc"):
+            response = idp.response(
+                role_arn,
+                arn,
+                subject=f"{sign}-{algorithm}",
+                sign=sign,
+                encrypt_to=sp_key.public_key(),
+                content_algorithm=algorithm,
+            )
+            if (sign, algorithm) == ("assertion", "aes128-cbc"):
+                # Unauthenticated ciphertext no signature covers: never decrypted.
+                code, message, _ = refusal(account, role_arn, arn, response)
+                assert code == "InvalidIdentityToken" and "signed Response" in message
+                continue
+            assert assume(account, role_arn, arn, response)["Subject"] == f"{sign}-{algorithm}"
+    # Encrypted but signed by nobody, or for another key: refused.
+    unsigned = idp.response(role_arn, arn, sign="none", encrypt_to=sp_key.public_key())
+    assert refusal(account, role_arn, arn, unsigned)[:2] == (
+        "InvalidIdentityToken",
+        "Response signature invalid",
+    )
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = idp.response(role_arn, arn, encrypt_to=stranger.public_key())
+    assert refusal(account, role_arn, arn, other)[:2] == (
+        "InvalidIdentityToken",
+        "The encrypted SAML assertion could not be decrypted.",
+    )
 
-    def encrypt(root: etree._Element) -> None:
-        genuine = find(root, "saml:Assertion")
-        holder = etree.Element(f"{{{SAML}}}EncryptedAssertion")
-        root.replace(genuine, holder)
+    # A response signed around its encrypted assertion cannot have it swapped.
+    def swap(root: etree._Element) -> None:
+        genuine = find(root, "saml:EncryptedAssertion")
+        forged = etree.fromstring(
+            base64.b64decode(
+                idp.response(role_arn, arn, subject="mallory", encrypt_to=sp_key.public_key())
+            )
+        ).find(f"{{{SAML}}}EncryptedAssertion")
+        root.replace(genuine, forged)
 
-    code, message, _ = refusal(account, role_arn, arn, idp.response(role_arn, arn, after=encrypt))
-    assert code == "InvalidIdentityToken"
-    assert "encrypted" in message
+    wrapped = idp.response(
+        role_arn, arn, sign="response", encrypt_to=sp_key.public_key(), after=swap
+    )
+    assert refusal(account, role_arn, arn, wrapped)[0] == "InvalidIdentityToken"
+    # AssertionEncryptionMode Required refuses plaintext assertions.
+    iam.update_saml_provider(SAMLProviderArn=arn, AssertionEncryptionMode="Required")
+    code, message, _ = refusal(account, role_arn, arn, idp.response(role_arn, arn))
+    assert (code, message) == (
+        "InvalidIdentityToken",
+        "The SAML provider requires encrypted assertions.",
+    )
+    assume(account, role_arn, arn, idp.response(role_arn, arn, encrypt_to=sp_key.public_key()))
 
 
 def test_saml_keys_are_policy_variables_in_the_session(iam, account, idp, setup) -> None:  # type: ignore[no-untyped-def]

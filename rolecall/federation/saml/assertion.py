@@ -26,17 +26,20 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as defused_fromstring
 from lxml import etree  # type: ignore[import-untyped]
 from signxml.exceptions import SignXMLException
 from signxml.verifier import SignatureConfiguration, XMLVerifier
+
+from . import encryption
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -251,39 +254,114 @@ def _signed_assertion(
     raise BadSignature()
 
 
-def verify(saml_response: str, metadata: str, *, now: float) -> Assertion:
+def verify(
+    saml_response: str,
+    metadata: str,
+    *,
+    now: float,
+    decryption_keys: Sequence[rsa.RSAPrivateKey] = (),
+    require_encryption: bool = False,
+) -> Assertion:
     """The assertion of ``saml_response`` once signature, issuer and times check out.
 
-    Which roles, session name and tags it grants is the caller's business (see
-    :func:`role_pairs`, :func:`session_name` and friends).
+    An ``EncryptedAssertion`` is decrypted with ``decryption_keys`` (the IAM
+    provider's private keys); ``require_encryption`` refuses a plaintext one
+    (AssertionEncryptionMode ``Required``).  Which roles, session name and tags
+    the assertion grants is :mod:`.aws_attributes`' business.
     """
     root = _safe_parse(decode(saml_response), "SAML response")
     if root.tag != _q(SAMLP, "Response"):
         raise InvalidResponse("The SAML response is not a SAML 2.0 Response.")
-    if list(root.iter(_q(SAML, "EncryptedAssertion"))):
-        raise Unsupported(
-            "rolecall does not decrypt encrypted SAML assertions; configure the identity "
-            "provider to send a signed, unencrypted assertion."
-        )
-    if (
-        len(root.findall(_q(SAML, "Assertion"))) != 1
-        or len(list(root.iter(_q(SAML, "Assertion")))) != 1
-    ):
+    encrypted = list(root.iter(_q(SAML, "EncryptedAssertion")))
+    plain = list(root.iter(_q(SAML, "Assertion")))
+    direct = root.findall(_q(SAML, "EncryptedAssertion")) + root.findall(_q(SAML, "Assertion"))
+    if len(encrypted) + len(plain) != 1 or len(direct) != 1:
         raise InvalidResponse("The SAML response must contain exactly one assertion.")
+    if not encrypted and require_encryption:
+        raise InvalidResponse("The SAML provider requires encrypted assertions.")
     _check_status(root)
     try:
         providers = identity_providers(metadata)
     except InvalidMetadata:
         raise UnknownIssuer() from None
-    claimed = _text(root.find(f"{_q(SAML, 'Assertion')}/{_q(SAML, 'Issuer')}"))
+    if encrypted:
+        if not decryption_keys:
+            raise Unsupported(
+                "The SAML assertion is encrypted but the SAML provider has no private key "
+                "to decrypt it (see UpdateSAMLProvider AddPrivateKey)."
+            )
+        # Only to pick the provider: what counts is re-read from signed XML below.
+        if root.find(_q(DS, "Signature")) is not None:
+            claimed = _text(root.find(_q(SAML, "Issuer")))
+            if claimed is None and len(providers) == 1:
+                claimed = providers[0].entity_id
+        else:
+            inside = _decrypted(encrypted[0], decryption_keys, signed=False)
+            claimed = _text(inside.find(_q(SAML, "Issuer")))
+    else:
+        claimed = _text(root.find(f"{_q(SAML, 'Assertion')}/{_q(SAML, 'Issuer')}"))
     provider = next((p for p in providers if p.entity_id == claimed), None)
     if provider is None:
         raise UnknownIssuer()
-    assertion = _signed_assertion(root, provider, now)
+    if encrypted:
+        assertion = _signed_encrypted_assertion(root, provider, decryption_keys, now)
+    else:
+        assertion = _signed_assertion(root, provider, now)
     issuer = _text(assertion.find(_q(SAML, "Issuer")))
     if issuer != provider.entity_id:
         raise UnknownIssuer()
     return _read(assertion, issuer, now)
+
+
+def _decrypted(
+    encrypted: etree._Element, keys: Sequence[rsa.RSAPrivateKey], *, signed: bool
+) -> etree._Element:
+    """The assertion inside an EncryptedAssertion, parsed as safely as the response.
+
+    ``signed`` says a verified Response signature covers ``encrypted``; without
+    one only authenticated encryption (AES-GCM) is decrypted, and every failure
+    reads the same.
+    """
+    try:
+        plaintext = encryption.decrypt(encrypted, keys, allow_cbc=signed)
+        assertion = _safe_parse(plaintext, "decrypted assertion")
+    except encryption.UnauthenticatedCipher as exc:
+        raise InvalidResponse(str(exc)) from None
+    except (encryption.DecryptionFailed, InvalidResponse):
+        raise InvalidResponse(str(encryption.DecryptionFailed())) from None
+    if assertion.tag != _q(SAML, "Assertion"):
+        raise InvalidResponse(str(encryption.DecryptionFailed()))
+    return assertion
+
+
+def _signed_encrypted_assertion(
+    root: etree._Element,
+    provider: IdentityProvider,
+    keys: Sequence[rsa.RSAPrivateKey],
+    now: float,
+) -> etree._Element:
+    """The decrypted assertion, as signed (the Response's signature or its own).
+
+    With a signed Response, the EncryptedAssertion is taken from the element the
+    signature covers, never from the document as received.
+    """
+    if not provider.certificates:
+        raise BadSignature()
+    if root.find(_q(DS, "Signature")) is not None:
+        signed = _verify(root, "./", provider.certificates, now)
+        if signed.tag != _q(SAMLP, "Response") or signed.get("ID") != root.get("ID"):
+            raise BadSignature()
+        inner = signed.findall(_q(SAML, "EncryptedAssertion"))
+        if len(inner) != 1 or len(list(signed.iter(_q(SAML, "EncryptedAssertion")))) != 1:
+            raise BadSignature()
+        return _decrypted(inner[0], keys, signed=True)
+    assertion = _decrypted(root.find(_q(SAML, "EncryptedAssertion")), keys, signed=False)
+    if assertion.find(_q(DS, "Signature")) is None:
+        raise BadSignature()
+    signed = _verify(assertion, "./", provider.certificates, now)
+    if signed.tag != _q(SAML, "Assertion") or signed.get("ID") != assertion.get("ID"):
+        raise BadSignature()
+    return signed
 
 
 def _check_status(root: etree._Element) -> None:

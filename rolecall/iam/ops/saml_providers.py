@@ -17,6 +17,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
@@ -24,6 +25,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from rolecall.api.call import Call
 from rolecall.api.registry import operation
+from rolecall.crypto.keyring import Keyring
 from rolecall.protocol.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
 from rolecall.store import schema as t
 
@@ -111,6 +113,21 @@ def _new_key(call: Call, arn: str, pem: str) -> dict[str, str]:
         "Timestamp": call.now.isoformat(),
         "Key": base64.b64encode(blob).decode("ascii"),
     }
+
+
+def decryption_keys(keyring: Keyring, arn: str, private_keys: str | None) -> list[RSAPrivateKey]:
+    """The provider's private keys (stored encrypted) for decrypting SAML assertions."""
+    out: list[RSAPrivateKey] = []
+    for entry in json.loads(private_keys or "[]"):
+        pem = keyring.decrypt(
+            base64.b64decode(entry["Key"]),
+            purpose=KEY_PURPOSE,
+            aad=f"{arn}|{entry['KeyId']}".encode(),
+        )
+        key = load_pem_private_key(pem, password=None)
+        if isinstance(key, RSAPrivateKey):
+            out.append(key)
+    return out
 
 
 def _provider(conn: Connection, call: Call, arn: str) -> Any:

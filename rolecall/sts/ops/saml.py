@@ -13,8 +13,9 @@ the source identity.
 
 Judgement where AWS documents nothing: a provider whose ValidUntil has passed
 verifies nothing; a response whose IdP status is not Success is IDPRejectedClaim;
-``SessionNotOnOrAfter`` caps the session even below 900 seconds; encrypted
-assertions are not supported (InvalidIdentityToken says so).
+``SessionNotOnOrAfter`` caps the session even below 900 seconds.  Encrypted
+assertions are decrypted with the provider's private keys (AddPrivateKey); a
+provider whose AssertionEncryptionMode is Required refuses plaintext ones.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 from datetime import UTC
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy import and_, select
 
 from rolecall.api.call import Call
@@ -32,6 +34,7 @@ from rolecall.api.registry import operation
 from rolecall.auth.principal import Principal, PrincipalKind
 from rolecall.federation.saml import assertion as saml
 from rolecall.federation.saml import aws_attributes
+from rolecall.iam.ops.saml_providers import decryption_keys
 from rolecall.protocol.errors import ValidationError
 from rolecall.store import schema as t
 
@@ -83,7 +86,13 @@ def assume_role_with_saml(call: Call) -> dict[str, Any]:
                 f"The metadata of the SAML provider {provider_arn} is no longer valid "
                 f"(ValidUntil {valid_until.strftime('%Y-%m-%dT%H:%M:%SZ')})."
             )
-    verified = _verified(p["SAMLAssertion"], provider.metadata_document, now)
+    verified = _verified(
+        p["SAMLAssertion"],
+        provider.metadata_document,
+        now,
+        decryption_keys(call.runtime.keyring, provider_arn, provider.private_keys),
+        require_encryption=provider.assertion_encryption_mode == "Required",
+    )
     if verified.subject is None:
         # AWS: a response without a Subject holding a NameID is not authorized.
         raise denied(ACTION)
@@ -176,9 +185,22 @@ def _provider(call: Call, arn: str) -> Any:
         ).first()
 
 
-def _verified(response: str, metadata: str, now: float) -> saml.Assertion:
+def _verified(
+    response: str,
+    metadata: str,
+    now: float,
+    keys: list[RSAPrivateKey],
+    *,
+    require_encryption: bool,
+) -> saml.Assertion:
     try:
-        return saml.verify(response, metadata, now=now)
+        return saml.verify(
+            response,
+            metadata,
+            now=now,
+            decryption_keys=keys,
+            require_encryption=require_encryption,
+        )
     except saml.ExpiredResponse as exc:
         raise ExpiredTokenException(str(exc)) from None
     except saml.RejectedByIdp as exc:
