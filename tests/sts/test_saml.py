@@ -613,3 +613,36 @@ def test_saml_keys_are_policy_variables_in_the_session(iam, account, idp, setup)
     with pytest.raises(ClientError) as exc:
         session_iam.get_user(UserName="dave")
     assert exc.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_mangled_responses_are_client_errors(iam, account, idp, setup) -> None:  # type: ignore[no-untyped-def]
+    """Byte-level damage anywhere in a genuine response: never a 5xx.
+
+    Damage to a part no signature covers (the Response's attributes when only the
+    assertion is signed) may leave a valid response; anything else is a 4xx.
+    """
+    import random
+
+    role_arn, arn = setup
+    rng = random.Random(20261123)
+    sp_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    iam.update_saml_provider(SAMLProviderArn=arn, AddPrivateKey=private_pem(sp_key))
+    genuine = [
+        base64.b64decode(idp.response(role_arn, arn)),
+        base64.b64decode(
+            idp.response(role_arn, arn, sign="response", encrypt_to=sp_key.public_key())
+        ),
+    ]
+    refused = 0
+    for _ in range(40):
+        data = bytearray(rng.choice(genuine))
+        for _ in range(rng.randint(1, 4)):
+            position = rng.randrange(len(data))
+            data[position] = rng.choice(b"<>&\"'=/ \x00\xffAZaz09")
+        try:
+            assume(account, role_arn, arn, base64.b64encode(bytes(data)).decode())
+        except ClientError as error:
+            status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+            assert 400 <= status < 500, (status, error.response["Error"])
+            refused += 1
+    assert refused >= 30
