@@ -53,6 +53,7 @@ class SigningKeys:
             public = keys[algorithm].public_key()
             codec: Any = RSAAlgorithm if algorithm == "RS256" else ECAlgorithm
             jwk: dict[str, Any] = codec.to_jwk(public, as_dict=True)
+            jwk.pop("key_ops", None)  # AWS's set has "use" only
             jwk.update(kid=kid, use="sig", alg=algorithm)
             out.append(dict(sorted(jwk.items())))
         return {"keys": out}

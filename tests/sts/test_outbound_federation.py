@@ -94,6 +94,10 @@ def test_enable_disable_and_info(iam, account) -> None:  # type: ignore[no-untyp
         ("RSA_0", "RS256"),
         ("EC384_0", "ES384"),
     ]
+    assert [sorted(k) for k in jwks["keys"]] == [
+        ["alg", "e", "kid", "kty", "n", "use"],
+        ["alg", "crv", "kid", "kty", "use", "x", "y"],
+    ]
     assert iam.enable_outbound_web_identity_federation()["IssuerIdentifier"] == issuer
     assert fetch(f"{account.server.endpoint}/oidc/nobody/.well-known/jwks.json")[0] == 404
     assert fetch(f"{issuer}/.well-known/other")[0] == 404
