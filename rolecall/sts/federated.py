@@ -187,8 +187,3 @@ def assume(call: Call, request: FederatedSession) -> dict[str, Any]:
         ),
     )
     return role_session_result(call, role, session, packed)
-
-
-def session_name_ok(name: str) -> bool:
-    """Whether ``name`` is a valid role session name (2–64 of ``[\\w+=,.@-]``)."""
-    return bool(_SESSION_NAME.fullmatch(name))
