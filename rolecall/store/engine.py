@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, event, sele
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from .beacon import ChangeBeacon, beacon_path
 from .schema import accounts
 
 _SQLITE_BEGIN = "rolecall_sqlite_begin"
@@ -63,8 +64,13 @@ class Store:
         self.dialect = make_url(self.url).get_backend_name()
         self._listeners: list[Callable[[str, int], None]] = []
         self._local = threading.local()
+        #: SQLite files only: see :mod:`.beacon` (PostgreSQL may be shared across hosts)
+        self.beacon: ChangeBeacon | None = None
         if self.dialect == "sqlite":
             self.engine = self._sqlite_engine()
+            path = make_url(self.url).database
+            if path and path != ":memory:":
+                self.beacon = ChangeBeacon(beacon_path(path))
         else:
             self.engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -120,6 +126,8 @@ class Store:
                 if account_id is not None:
                     revision = conn.execute(_BUMP_REVISION, {"account_id": account_id}).scalar()
                 yield conn
+            if account_id is not None and self.beacon is not None:
+                self.beacon.signal()
             if account_id is not None and revision is not None:
                 for listener in self._listeners:
                     listener(account_id, int(revision))
@@ -133,8 +141,16 @@ class Store:
 
         This runs on every request, so it bypasses SQLAlchemy's execution
         machinery: one prepared statement on a per-thread DBAPI connection in
-        autocommit mode (which always sees the latest committed state).
+        autocommit mode (which always sees the latest committed state).  On an
+        SQLite file the query is skipped while the change beacon says no account
+        changed (see :mod:`.beacon`).
         """
+        beacon = self.beacon
+        if beacon is not None:
+            known = beacon.cached(account_id)
+            if known is not None:
+                return known
+            seen = beacon.value()
         raw = getattr(self._local, "raw", None)
         if raw is None:
             raw = self._raw_autocommit()
@@ -148,7 +164,11 @@ class Store:
             # A broken connection (server restart, network): reconnect next time.
             self._local.raw = None
             raise
-        return int(row[0]) if row else None
+        if row is None:
+            return None
+        if beacon is not None:
+            beacon.remember(account_id, seen, int(row[0]))
+        return int(row[0])
 
     def _raw_autocommit(self) -> Any:
         if self.dialect == "sqlite":
@@ -185,3 +205,6 @@ class Store:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self.beacon is not None:
+            self.beacon.close()
+            self.beacon = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from rolecall.protocol.request_ids import new_request_id
@@ -27,3 +28,17 @@ def test_request_ids_are_version_4_uuids() -> None:
             assert distinct == {"8", "9", "a", "b"}
         else:
             assert len(distinct) == 16, position
+
+
+def test_a_forked_worker_never_repeats_its_parents_ids() -> None:
+    new_request_id()  # the pool is filled now
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.close(write)
+    assert child != new_request_id()
