@@ -139,7 +139,7 @@ def rolecall(workdir: Path, roles: int = 0) -> Iterator[str]:
 
 @contextlib.contextmanager
 def hello(work_us: int | None = None) -> Iterator[str]:
-    """The bare ASGI app under uvicorn, configured as rolecall's server is.
+    """The bare ASGI app under stock uvicorn, with rolecall's server settings.
 
     With ``work_us``, the calibration app instead (:mod:`bench.fixed_cost`): the
     same, plus that many microseconds of CPU work per request.
@@ -159,6 +159,14 @@ def hello(work_us: int | None = None) -> Iterator[str]:
     ]
     env = {"BENCH_WORK_US": str(work_us)} if work_us is not None else None
     with process(cmd, port, env) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def hello_coalescing() -> Iterator[str]:
+    """The bare ASGI app on rolecall's HTTP protocol (:mod:`bench.serve_hello`)."""
+    port = free_port()
+    with process([sys.executable, "-m", "bench.serve_hello", str(port)], port) as url:
         yield url
 
 

@@ -10,8 +10,11 @@ Workloads (each from a separate load process, 32 connections, one server worker)
   the audit record durably written before the reply);
 * GetCallerIdentity with the resulting session credentials.
 
-The anchor is the bare ASGI app, served by the same uvicorn configuration and
-loaded by the same wrk command, measured in the same run; moto_server answers
+The anchor is the bare ASGI app, served by stock uvicorn with rolecall's
+settings and loaded by the same wrk command, measured in the same run.  A
+second row serves it on rolecall's own HTTP protocol (uvicorn's, with a
+response's head and body sent in one write: :mod:`rolecall.server.transport`),
+so the protocol's share of rolecall's ratio can be read off.  moto_server answers
 the same calls (it accepts any signature and enforces nothing).  Calibration
 rows run the anchor with a fixed amount of CPU work per request
 (:mod:`bench.fixed_cost`): they turn "a fraction of hello-world" into a budget
@@ -177,6 +180,16 @@ def run(seconds: int = SECONDS) -> list[Row]:
                 run_wrk(url, signed, seconds=seconds, connections=CONNECTIONS),
             )
         )
+    with processes.hello_coalescing() as url:
+        signed = [sign(url, "iam", _q(Action="GetUser", Version="2010-05-08"), _user())]
+        run_wrk(url, signed, seconds=2, connections=CONNECTIONS)
+        rows.append(
+            Row(
+                "(any request)",
+                "hello-world, rolecall's HTTP protocol",
+                run_wrk(url, signed, seconds=seconds, connections=CONNECTIONS),
+            )
+        )
     for work in CALIBRATION_US:
         with processes.hello(work) as url:
             signed = [sign(url, "iam", _q(Action="GetUser", Version="2010-05-08"), _user())]
@@ -234,16 +247,25 @@ def run(seconds: int = SECONDS) -> list[Row]:
 
 
 def report(rows: list[Row]) -> str:
-    """Markdown table with ratios to hello-world and to moto_server."""
+    """Markdown table with ratios to hello-world (stock, and on rolecall's protocol) and moto."""
     hello = next(r.result.rate for r in rows if r.target == "hello-world ASGI")
+    same_protocol = next(
+        (r.result.rate for r in rows if r.target == "hello-world, rolecall's HTTP protocol"),
+        None,
+    )
     moto = {r.workload: r.result.rate for r in rows if r.target == "moto_server"}
     lines = [
         "| workload | server | requests/s | p50 ms | p99 ms | errors | vs hello-world "
-        "| vs moto_server |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| vs hello-world on rolecall's protocol | vs moto_server |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         vs_hello = f"{r.result.rate / hello:.0%}"
+        vs_same = (
+            f"{r.result.rate / same_protocol:.0%}"
+            if same_protocol and r.target == "rolecall"
+            else ""
+        )
         vs_moto = (
             f"{r.result.rate / moto[r.workload]:.1f}×"
             if r.target == "rolecall" and r.workload in moto
@@ -251,7 +273,9 @@ def report(rows: list[Row]) -> str:
         )
         res = r.result
         cells = [r.workload, r.target, f"{res.rate:,.0f}", f"{res.p50_ms:.2f}", f"{res.p99_ms:.2f}"]
-        lines.append("| " + " | ".join([*cells, str(res.errors), vs_hello, vs_moto]) + " |")
+        lines.append(
+            "| " + " | ".join([*cells, str(res.errors), vs_hello, vs_same, vs_moto]) + " |"
+        )
     return "\n".join(lines)
 
 

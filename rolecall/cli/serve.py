@@ -12,6 +12,7 @@ import uvicorn
 from rolecall.iam.accounts import account_exists, create_account, root_keys
 from rolecall.runtime import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Runtime
 from rolecall.server.app import SETTINGS_ENV, create_app
+from rolecall.server.transport import CoalescingHttpToolsProtocol
 
 from .common import DatabaseOption, DataDirOption, credentials_block, settings_from, write_profile
 
@@ -93,6 +94,7 @@ def serve(
             lifespan="on",
             # aws:SourceIp must be the real peer: X-Forwarded-For is not trusted.
             proxy_headers=False,
+            http=CoalescingHttpToolsProtocol,
         )
         return
     runtime.close()
@@ -117,4 +119,5 @@ def serve(
         access_log=False,
         lifespan="on",
         proxy_headers=False,
+        http=CoalescingHttpToolsProtocol,
     )
