@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from .entropy import random_bytes
+
 ENV_VAR = "ROLECALL_MASTER_KEYS"
 KEY_FILE = "master.key"
 _KEY_ID_LEN = 4
@@ -77,7 +79,7 @@ class Keyring:
     def encrypt(self, plaintext: bytes, *, purpose: str, aad: bytes = b"") -> bytes:
         """Encrypt under the active key for ``purpose``; ``aad`` is authenticated too."""
         kid = self._order[0]
-        nonce = secrets.token_bytes(_NONCE_LEN)
+        nonce = random_bytes(_NONCE_LEN)
         return kid + nonce + self._aead(kid, purpose).encrypt(nonce, plaintext, aad)
 
     def decrypt(self, blob: bytes, *, purpose: str, aad: bytes = b"") -> bytes:

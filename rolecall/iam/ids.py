@@ -10,8 +10,9 @@ policy, ``AIPA...`` instance profile).  Access key ids (``AKIA...`` long-term,
 from __future__ import annotations
 
 import base64
-import secrets
 import string
+
+from rolecall.crypto.entropy import random_bytes
 
 _BASE32 = string.ascii_uppercase + "234567"
 
@@ -26,9 +27,9 @@ TEMPORARY_KEY = "ASIA"
 
 def unique_id(prefix: str) -> str:
     """A new unique id such as ``AIDAJQABLZS4A3QDU576Q``."""
-    # 85 random bits from one read of the system CSPRNG (secrets.choice per
+    # 85 random bits from the system CSPRNG in one draw (secrets.choice per
     # character would make 17 system calls); 32 divides 256, so no bias.
-    value = int.from_bytes(secrets.token_bytes(11), "big") >> 3
+    value = int.from_bytes(random_bytes(11), "big") >> 3
     return prefix + "".join([_BASE32[(value >> shift) & 31] for shift in range(80, -1, -5)])
 
 
@@ -37,7 +38,7 @@ def access_key_id(account_id: str, prefix: str = LONG_TERM_KEY) -> str:
     # 80 bits: the account id shifted left by 7 random bits (48 bits), then 32
     # random bits; written as 16 base32 characters (what b32encode would give
     # for the 10 bytes, without its slow pure-Python path).
-    noise = int.from_bytes(secrets.token_bytes(5), "big") >> 1  # 39 bits, one system call
+    noise = int.from_bytes(random_bytes(5), "big") >> 1  # 39 bits
     value = (((int(account_id) << 7) | (noise >> 32)) << 32) | (noise & 0xFFFFFFFF)
     chars = [_BASE32[(value >> shift) & 31] for shift in range(75, -1, -5)]
     return prefix + "".join(chars)
@@ -58,4 +59,4 @@ def account_of_access_key(key_id: str) -> str | None:
 
 def secret_access_key() -> str:
     """A new 40-character secret access key."""
-    return base64.b64encode(secrets.token_bytes(30)).decode("ascii")
+    return base64.b64encode(random_bytes(30)).decode("ascii")
