@@ -17,6 +17,7 @@ records on the request thread would take CPU from requests.  So:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import multiprocessing
@@ -113,7 +114,7 @@ class ProcessAuditWriter:
         self._conn: Connection | None = None
         self._process: Any = None
         self._reader: threading.Thread | None = None
-        self._futures: dict[int, Future[None]] = {}
+        self._futures: dict[int, asyncio.Future[None] | Future[None]] = {}
         self._pending: list[tuple[str, int, Any]] = []
         self._seq = 0
         self._lock = threading.Lock()
@@ -151,14 +152,25 @@ class ProcessAuditWriter:
         self._process = None
         self._conn = None
 
-    def submit(self, facts: AuditFacts, *, wait: bool = True) -> Future[None] | None:
+    def submit(
+        self,
+        facts: AuditFacts,
+        *,
+        wait: bool = True,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> asyncio.Future[None] | Future[None] | None:
         """Queue a call's record for the writer.
 
-        With ``wait`` the returned future completes once the record is committed.
-        Records are sent in batches by :meth:`flush`, which the server calls once per
-        event-loop turn: one pickle and one pipe write for every record of the turn.
+        With ``wait`` the returned future completes once the record is committed:
+        a future of ``loop`` when one is given (the server's: the records a batch
+        acknowledges are then settled by one call into the loop, not one wake-up
+        each), else a :class:`concurrent.futures.Future`.  Records are sent in
+        batches by :meth:`flush`, which the server calls once per event-loop
+        turn: one pickle and one pipe write for every record of the turn.
         """
-        future: Future[None] | None = Future() if wait else None
+        future: asyncio.Future[None] | Future[None] | None = None
+        if wait:
+            future = loop.create_future() if loop is not None else Future()
         with self._lock:
             self._seq += 1
             if future is not None:
@@ -187,8 +199,7 @@ class ProcessAuditWriter:
             failed = {seq for kind, seq, _ in pending if kind == "w"}
             with self._lock:
                 futures = [self._futures.pop(s) for s in failed if s in self._futures]
-            for f in futures:
-                f.set_exception(RuntimeError("audit writer unavailable"))
+            _settle(futures, RuntimeError("audit writer unavailable"))
 
     def _read_acks(self) -> None:
         conn = self._conn
@@ -205,19 +216,39 @@ class ProcessAuditWriter:
                     continue
                 done = [s for s in self._futures if s <= upto]
                 futures = [self._futures.pop(s) for s in done]
-            for f in futures:
-                if kind == "ok":
-                    f.set_result(None)
-                else:
-                    f.set_exception(RuntimeError(str(message[2])))
+            _settle(futures, None if kind == "ok" else RuntimeError(str(message[2])))
 
     def _fail_all(self, exc: Exception) -> None:
         with self._lock:
             futures = list(self._futures.values())
             self._futures.clear()
-        for f in futures:
-            if not f.done():
-                f.set_exception(exc)
+        _settle(futures, exc)
+
+
+def _settle(futures: list[asyncio.Future[None] | Future[None]], error: Exception | None) -> None:
+    """Complete ``futures`` (from any thread): one call into each event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for future in futures:
+        if isinstance(future, asyncio.Future):
+            by_loop.setdefault(future.get_loop(), []).append(future)
+        elif not future.done():
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+    for loop, waiting in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
+            loop.call_soon_threadsafe(_settle_in_loop, waiting, error)
+
+
+def _settle_in_loop(futures: list[asyncio.Future[None]], error: Exception | None) -> None:
+    for future in futures:
+        if future.done():  # the request was cancelled (client gone)
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
 
 
 def _child_main(url: str, conn: Connection) -> None:

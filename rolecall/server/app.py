@@ -113,7 +113,9 @@ class RolecallApp:
         else:
             reply = handle()
         if reply.event is not None and self.audit is not None:
-            written = self.audit.submit(reply.event, wait=reply.durable)
+            written = self.audit.submit(
+                reply.event, wait=reply.durable, loop=asyncio.get_running_loop()
+            )
             self._schedule_flush()
             if written is None:
                 # Reads and refusals changed nothing: their record is committed by
