@@ -23,8 +23,11 @@ of microseconds per request on this machine.
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -170,34 +173,22 @@ def run(seconds: int = SECONDS) -> list[Row]:
     if not have_wrk():
         raise SystemExit("wrk is needed: apt-get install wrk")
     rows: list[Row] = []
-    with processes.hello() as url:
-        signed = [sign(url, "iam", _q(Action="GetUser", Version="2010-05-08"), _user())]
-        run_wrk(url, signed, seconds=2, connections=CONNECTIONS)
-        rows.append(
-            Row(
-                "(any request)",
-                "hello-world ASGI",
-                run_wrk(url, signed, seconds=seconds, connections=CONNECTIONS),
-            )
-        )
-    with processes.hello_coalescing() as url:
-        signed = [sign(url, "iam", _q(Action="GetUser", Version="2010-05-08"), _user())]
-        run_wrk(url, signed, seconds=2, connections=CONNECTIONS)
-        rows.append(
-            Row(
-                "(any request)",
-                "hello-world, rolecall's HTTP protocol",
-                run_wrk(url, signed, seconds=seconds, connections=CONNECTIONS),
-            )
-        )
-    for work in CALIBRATION_US:
-        with processes.hello(work) as url:
+    anchors: list[tuple[str, Callable[[], AbstractContextManager[str]]]] = [
+        ("hello-world ASGI", processes.hello),
+        ("hello-world, rolecall's HTTP protocol", processes.hello_coalescing),
+        *(
+            (f"hello-world + {work} µs of work", functools.partial(processes.hello, work))
+            for work in CALIBRATION_US
+        ),
+    ]
+    for name, start in anchors:
+        with start() as url:
             signed = [sign(url, "iam", _q(Action="GetUser", Version="2010-05-08"), _user())]
             run_wrk(url, signed, seconds=2, connections=CONNECTIONS)
             rows.append(
                 Row(
                     "(any request)",
-                    f"hello-world + {work} µs of work",
+                    name,
                     run_wrk(url, signed, seconds=seconds, connections=CONNECTIONS),
                 )
             )

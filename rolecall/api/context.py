@@ -28,10 +28,10 @@ def _iso_second(second: int) -> str:
     return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def anonymous_context(
-    *, now: float, source_ip: str, secure: bool, region: str, user_agent: str | None
-) -> RequestContext:
-    """The global keys of a request no credential signed (before its token is verified)."""
+def _request_values(
+    now: float, source_ip: str, secure: bool, region: str, user_agent: str | None
+) -> dict[str, tuple[str, ...]]:
+    """The keys that describe the request itself, whoever makes it."""
     values: dict[str, tuple[str, ...]] = {
         "aws:currenttime": (iso(now),),
         "aws:epochtime": (str(int(now)),),
@@ -43,7 +43,14 @@ def anonymous_context(
     }
     if user_agent:
         values["aws:useragent"] = (user_agent,)
-    return RequestContext(values)
+    return values
+
+
+def anonymous_context(
+    *, now: float, source_ip: str, secure: bool, region: str, user_agent: str | None
+) -> RequestContext:
+    """The global keys of a request no credential signed (before its token is verified)."""
+    return RequestContext(_request_values(now, source_ip, secure, region, user_agent))
 
 
 def global_context(
@@ -57,20 +64,10 @@ def global_context(
     principal_tags: tuple[tuple[str, str], ...],
 ) -> RequestContext:
     """Build the request context every policy evaluation of this request starts from."""
-    values: dict[str, tuple[str, ...]] = {
-        "aws:currenttime": (iso(now),),
-        "aws:epochtime": (str(int(now)),),
-        "aws:sourceip": (source_ip,),
-        "aws:securetransport": ("true" if secure else "false",),
-        "aws:requestedregion": (region,),
-        "aws:principalaccount": (principal.account_id,),
-        "aws:principaltype": (_principal_type(principal),),
-        "aws:userid": (principal.userid,),
-        "aws:principalisawsservice": ("false",),
-        "aws:viaawsservice": ("false",),
-    }
-    if user_agent:
-        values["aws:useragent"] = (user_agent,)
+    values = _request_values(now, source_ip, secure, region, user_agent)
+    values["aws:principalaccount"] = (principal.account_id,)
+    values["aws:principaltype"] = (_principal_type(principal),)
+    values["aws:userid"] = (principal.userid,)
     if principal.kind is PrincipalKind.ASSUMED_ROLE:
         # For a role session aws:PrincipalArn is the role's ARN, not the session's.
         values["aws:principalarn"] = (

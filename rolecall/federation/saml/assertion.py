@@ -229,6 +229,19 @@ def _verify(
     raise BadSignature()
 
 
+def _only_child_of_signed_response(
+    root: etree._Element, provider: IdentityProvider, now: float, tag: str
+) -> etree._Element:
+    """The one ``saml:<tag>`` of the Response, taken from what its signature covers."""
+    signed = _verify(root, "./", provider.certificates, now)
+    if signed.tag != _q(SAMLP, "Response") or signed.get("ID") != root.get("ID"):
+        raise BadSignature()
+    inner = signed.findall(_q(SAML, tag))
+    if len(inner) != 1 or len(list(signed.iter(_q(SAML, tag)))) != 1:
+        raise BadSignature()
+    return inner[0]
+
+
 def _signed_assertion(
     root: etree._Element, provider: IdentityProvider, now: float
 ) -> etree._Element:
@@ -239,13 +252,7 @@ def _signed_assertion(
     if not provider.certificates:
         raise BadSignature()
     if root.find(_q(DS, "Signature")) is not None:
-        signed = _verify(root, "./", provider.certificates, now)
-        if signed.tag != _q(SAMLP, "Response") or signed.get("ID") != root.get("ID"):
-            raise BadSignature()
-        inner = signed.findall(_q(SAML, "Assertion"))
-        if len(inner) != 1 or len(list(signed.iter(_q(SAML, "Assertion")))) != 1:
-            raise BadSignature()
-        return inner[0]
+        return _only_child_of_signed_response(root, provider, now, "Assertion")
     if assertion.find(_q(DS, "Signature")) is not None:
         signed = _verify(root, f"./{_q(SAML, 'Assertion')}/", provider.certificates, now)
         if signed.tag != _q(SAML, "Assertion") or signed.get("ID") != assertion.get("ID"):
@@ -348,13 +355,8 @@ def _signed_encrypted_assertion(
     if not provider.certificates:
         raise BadSignature()
     if root.find(_q(DS, "Signature")) is not None:
-        signed = _verify(root, "./", provider.certificates, now)
-        if signed.tag != _q(SAMLP, "Response") or signed.get("ID") != root.get("ID"):
-            raise BadSignature()
-        inner = signed.findall(_q(SAML, "EncryptedAssertion"))
-        if len(inner) != 1 or len(list(signed.iter(_q(SAML, "EncryptedAssertion")))) != 1:
-            raise BadSignature()
-        return _decrypted(inner[0], keys, signed=True)
+        inner = _only_child_of_signed_response(root, provider, now, "EncryptedAssertion")
+        return _decrypted(inner, keys, signed=True)
     assertion = _decrypted(root.find(_q(SAML, "EncryptedAssertion")), keys, signed=False)
     if assertion.find(_q(DS, "Signature")) is None:
         raise BadSignature()
