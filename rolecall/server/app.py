@@ -28,7 +28,7 @@ from rolecall.protocol.query_encode import encode_error
 from rolecall.runtime import Runtime, Settings
 
 from . import control, discovery
-from .dispatch import XMLNS, Dispatcher
+from .dispatch import XMLNS, Dispatcher, MustNotBlock
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +106,12 @@ class RolecallApp:
             secure=scope.get("scheme") == "https",
             user_agent=user_agent,
         )
-        if b"AssumeRoleWith" in body or "AssumeRoleWith" in request.raw_query:
+        try:
+            reply = handle(may_block=False)
+        except MustNotBlock:
             # Web identity and SAML calls may wait seconds on an identity provider
             # (fetching its keys): keep them off the event loop.
             reply = await asyncio.to_thread(handle)
-        else:
-            reply = handle()
         if reply.event is not None and self.audit is not None:
             written = self.audit.submit(
                 reply.event, wait=reply.durable, loop=asyncio.get_running_loop()

@@ -60,6 +60,14 @@ UNSIGNED = {"AssumeRoleWithWebIdentity": "sts", "AssumeRoleWithSAML": "sts"}
 _KEY_USE_INTERVAL = 60.0
 
 
+class MustNotBlock(Exception):
+    """The request may wait on the network: run it again off the event loop.
+
+    Raised by :meth:`Dispatcher.handle` with ``may_block=False`` before any work
+    is done, so a caller on the event loop can hand the request to a thread.
+    """
+
+
 class NotImplementedOperation(AWSError):
     """The operation exists in AWS's API but rolecall does not implement it."""
 
@@ -128,9 +136,20 @@ class Dispatcher:
         self._identities: dict[int, tuple[Principal, dict[str, Any]]] = {}
 
     def handle(
-        self, http: HttpRequest, *, source_ip: str, secure: bool, user_agent: str | None
+        self,
+        http: HttpRequest,
+        *,
+        source_ip: str,
+        secure: bool,
+        user_agent: str | None,
+        may_block: bool = True,
     ) -> Reply:
-        """Run one request to completion (audit event not yet durable)."""
+        """Run one request to completion (audit event not yet durable).
+
+        With ``may_block`` false, a request that may wait on the network (the
+        unsigned federation operations fetch identity providers' keys) raises
+        :class:`MustNotBlock` instead of running.
+        """
         request_id = new_request_id()
         clock = self.runtime.clock
         if isinstance(clock, DevClock):
@@ -139,8 +158,12 @@ class Dispatcher:
         progress = _Progress(region=self.runtime.settings.region)
         result: dict[str, Any] | None = None
         try:
-            body, result = self._run(http, request_id, now, source_ip, secure, user_agent, progress)
+            body, result = self._run(
+                http, request_id, now, source_ip, secure, user_agent, progress, may_block
+            )
             status = 200
+        except MustNotBlock:
+            raise
         except AWSError as error:
             body, status = self._error(error, request_id, progress)
             event = self._event(progress, request_id, now, source_ip, user_agent, None, error)
@@ -171,11 +194,14 @@ class Dispatcher:
         secure: bool,
         user_agent: str | None,
         progress: _Progress,
+        may_block: bool = True,
     ) -> tuple[bytes, dict[str, Any] | None]:
         pairs = _form_params(http)
         action = next((v for k, v in pairs if k == "Action"), None)
         progress.action = action
         if action in UNSIGNED:
+            if not may_block:
+                raise MustNotBlock()
             # The token in the request authenticates; a signature, if any, is ignored.
             return self._run_unsigned(
                 UNSIGNED[action],

@@ -472,3 +472,71 @@ def test_provider_keys_are_policy_variables_in_the_session(iam, account, idp) ->
     with pytest.raises(ClientError) as exc:
         session_iam.get_user(UserName="frank")
     assert exc.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_a_stalling_identity_provider_does_not_stall_the_server(iam, account) -> None:  # type: ignore[no-untyped-def]
+    """The key fetch runs off the event loop, however the Action is spelled."""
+    import socket
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections, never answers
+    port = silent.getsockname()[1]
+    try:
+        iam.create_open_id_connect_provider(
+            Url=f"https://127.0.0.1:{port}/stall",
+            ClientIDList=["app-client"],
+            ThumbprintList=["0" * 40],
+        )
+        token = jwt.encode(
+            {
+                "iss": f"https://127.0.0.1:{port}/stall",
+                "sub": "s",
+                "aud": "app-client",
+                "exp": 2**31,
+            },
+            new_key().private,
+            algorithm="RS256",
+            headers={"kid": "k"},
+        )
+        body = urllib.parse.urlencode(
+            {
+                "Version": "2011-06-15",
+                "RoleArn": f"arn:aws:iam::{account.id}:role/Any",
+                "RoleSessionName": "s1",
+                "WebIdentityToken": token,
+            }
+        )
+        # "%41" is "A": the action is only recognisable once decoded.
+        data = ("Action=%41ssumeRoleWithWebIdentity&" + body).encode()
+        answers: list[int] = []
+
+        def stalled_call() -> None:
+            request = urllib.request.Request(account.server.endpoint, data=data)
+            try:
+                urllib.request.urlopen(request, timeout=30)
+            except urllib.error.HTTPError as exc:
+                answers.append(exc.code)
+
+        caller = threading.Thread(target=stalled_call)
+        caller.start()
+        while caller.is_alive() and not _has_pending(silent):
+            caller.join(timeout=0.05)  # until the server is waiting on the provider
+        # The server answers others while it waits: this call returns first.
+        account.client("sts").get_caller_identity()
+        assert caller.is_alive()
+        caller.join(timeout=40)
+        assert answers == [400]  # IDPCommunicationError, once the fetch gave up
+    finally:
+        silent.close()
+
+
+def _has_pending(listener: Any) -> bool:
+    """Whether a connection waits in ``listener``'s accept queue."""
+    import select
+
+    readable, _, _ = select.select([listener], [], [], 0)
+    return bool(readable)
