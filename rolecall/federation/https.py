@@ -12,11 +12,13 @@ host name are still checked cryptographically.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import json
 import socket
 import ssl
+import threading
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +27,8 @@ from urllib.parse import urlsplit
 MAX_BYTES = 1 << 20
 #: Seconds to wait for an identity provider (connect, and each read).
 TIMEOUT = 5.0
+#: Seconds one document may take in all, however slowly the provider trickles it.
+DEADLINE = 10.0
 _DER = 2  # _ssl.ENCODING_DER
 
 
@@ -66,21 +70,34 @@ def get_json(url: str, thumbprints: Sequence[str] = (), *, timeout: float = TIME
             raise UntrustedCertificate(
                 f"the certificate of {host} is not signed by a trusted CA"
             ) from None
-        body = _get(host, port, target, _pinned_context(host, port, thumbprints, timeout), timeout)
+        pinned = _pinned_context(host, port, thumbprints, timeout)
+        try:
+            body = _get(host, port, target, pinned, timeout)
+        except ssl.SSLCertVerificationError as exc:
+            # The pinned certificate is there, but the chain or host name is wrong.
+            raise UntrustedCertificate(
+                f"the certificate of {host} does not verify: {exc}"
+            ) from None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FetchError(f"{url} did not answer with JSON") from None
 
 
 def _get(host: str, port: int, target: str, context: ssl.SSLContext, timeout: float) -> bytes:
+    try:
+        raw = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise Unreachable(f"https://{host}:{port}{target}: {exc}") from None
     conn = http.client.HTTPSConnection(host, port, context=context, timeout=timeout)
     try:
-        conn.request("GET", target, headers={"Accept": "application/json"})
-        response = conn.getresponse()
-        if response.status != 200:
-            raise FetchError(f"https://{host}:{port}{target} answered HTTP {response.status}")
-        body = response.read(MAX_BYTES + 1)
+        with _Deadline(raw.fileno()):
+            conn.sock = context.wrap_socket(raw, server_hostname=host)
+            conn.request("GET", target, headers={"Accept": "application/json"})
+            response = conn.getresponse()
+            if response.status != 200:
+                raise FetchError(f"https://{host}:{port}{target} answered HTTP {response.status}")
+            body = response.read(MAX_BYTES + 1)
     except ssl.SSLCertVerificationError:
         raise
     except http.client.HTTPException as exc:
@@ -89,9 +106,47 @@ def _get(host: str, port: int, target: str, context: ssl.SSLContext, timeout: fl
         raise Unreachable(f"https://{host}:{port}{target}: {exc}") from None
     finally:
         conn.close()
+        raw.close()
     if len(body) > MAX_BYTES:
         raise FetchError(f"https://{host}:{port}{target} answered more than {MAX_BYTES} bytes")
     return body
+
+
+class _Deadline:
+    """Shuts a socket down if the block takes longer than :data:`DEADLINE`.
+
+    Per-read timeouts do not bound a provider that trickles a byte at a time;
+    shutting the socket down ends any read blocked on it.  The socket is named
+    by its file descriptor, which the TLS wrapper takes over (the plain socket
+    object is detached by it); the flag under the lock makes sure a late timer
+    never touches a descriptor that was closed and reused meanwhile.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(DEADLINE, self._shut)
+        self._timer.daemon = True
+
+    def __enter__(self) -> None:
+        self._timer.start()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+    def _shut(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            sock = socket.socket(fileno=self._fd)
+            try:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            finally:
+                sock.detach()
 
 
 def _pinned_context(
@@ -117,10 +172,14 @@ def _unverified_chain(host: str, port: int, timeout: float) -> list[bytes]:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     try:
-        with (
-            socket.create_connection((host, port), timeout=timeout) as raw,
-            context.wrap_socket(raw, server_hostname=host) as tls,
-        ):
+        raw = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise Unreachable(f"https://{host}:{port}: {exc}") from None
+    tls: ssl.SSLSocket | None = None
+    try:
+        # The deadline ends before the socket is closed (see _Deadline).
+        with _Deadline(raw.fileno()):
+            tls = context.wrap_socket(raw, server_hostname=host)
             # Public from Python 3.13; the same method lives on the SSL object before.
             getter: Any = getattr(tls, "get_unverified_chain", None)
             if getter is None:
@@ -128,4 +187,8 @@ def _unverified_chain(host: str, port: int, timeout: float) -> list[bytes]:
             certs = getter() or []
     except OSError as exc:
         raise Unreachable(f"https://{host}:{port}: {exc}") from None
+    finally:
+        if tls is not None:
+            tls.close()
+        raw.close()
     return [c if isinstance(c, bytes) else c.public_bytes(_DER) for c in certs]

@@ -179,3 +179,67 @@ def test_audiences_claim_shapes() -> None:
     assert id_token.audiences({"aud": "a"}) == ["a"]
     assert id_token.audiences({"aud": ["a", "b", 3]}) == ["a", "b"]
     assert id_token.audiences({}) == []
+
+
+def test_keys_fetched_under_one_pin_list_never_serve_another(idp) -> None:  # type: ignore[no-untyped-def]
+    tenant = idp.tenant()
+    source = KeySource(CountingFetch(), Clock())
+    kid = tenant.keys[-1].kid
+    assert source.key(tenant.issuer, kid, [idp.thumbprint]).key_id == kid
+    # Another IAM provider (another account, say) naming the same issuer with
+    # other pins gets its own fetch, and its own verdict.
+    with pytest.raises(UntrustedCertificate):
+        source.key(tenant.issuer, kid, ["1" * 40])
+
+
+def test_a_failed_refetch_keeps_the_last_good_keys(idp) -> None:  # type: ignore[no-untyped-def]
+    tenant = idp.tenant()
+    clock = Clock()
+    calls: list[str] = []
+
+    def flaky(url: str, thumbprints: Sequence[str]) -> Any:
+        calls.append(url)
+        if len(calls) > 2:  # discovery and key set once, then the issuer is down
+            raise FetchError("down")
+        return get_json(url, thumbprints)
+
+    source = KeySource(flaky, clock)
+    kid = tenant.keys[-1].kid
+    source.key(tenant.issuer, kid, [idp.thumbprint])
+    clock.now += REFETCH_AFTER + 1
+    with pytest.raises(KeyNotFound):  # an unknown kid forces a refetch, which fails
+        source.key(tenant.issuer, "rotated", [idp.thumbprint])
+    assert source.key(tenant.issuer, kid, [idp.thumbprint]).key_id == kid
+
+
+def test_any_fetch_failure_is_a_fetch_error() -> None:
+    def broken(url: str, thumbprints: Sequence[str]) -> Any:
+        raise RecursionError("deeply nested JSON")
+
+    with pytest.raises(FetchError):
+        KeySource(broken).key("https://issuer.example", "k", [])
+
+
+def test_a_provider_that_never_answers_is_cut_off(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from rolecall.federation import https
+
+    monkeypatch.setattr(https, "DEADLINE", 0.5)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)  # accepts, never speaks: the TLS handshake waits forever
+    outcome: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            get_json(f"https://127.0.0.1:{silent.getsockname()[1]}/x", timeout=120)
+        except FetchError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=fetch, daemon=True)
+    worker.start()
+    worker.join(timeout=30)  # far below the 120 s read timeout
+    silent.close()
+    assert not worker.is_alive()
+    assert isinstance(outcome[0], Unreachable)

@@ -2,11 +2,11 @@
 
 OpenID Connect Discovery 1.0: the issuer publishes
 ``<issuer>/.well-known/openid-configuration``, whose ``jwks_uri`` names its JSON
-Web Key Set (RFC 7517).  Key sets are cached per issuer; a token signed with a
-key id the cached set lacks triggers one early refetch (issuers rotate keys),
-at most once a minute so that made-up key ids cannot make rolecall hammer an
-issuer.  Failures are remembered briefly for the same reason (unless the
-provider's thumbprints change, which deserves a new try at once).
+Web Key Set (RFC 7517).  Key sets are cached per issuer and thumbprint list; a
+token signed with a key id the cached set lacks triggers one early refetch
+(issuers rotate keys), at most once a minute so that made-up key ids cannot
+make rolecall hammer an issuer.  Failures are remembered briefly for the same
+reason, and a failed refetch keeps the last good key set in use.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ REFETCH_AFTER = 60.0
 FAILURE_TTL = 10.0
 
 Fetch = Callable[[str, Sequence[str]], Any]
+#: An issuer URL and the (sorted, lower-case) thumbprints its keys were fetched under.
+_EntryKey = tuple[str, tuple[str, ...]]
 
 
 class KeyNotFound(Exception):
@@ -38,22 +40,31 @@ class KeyNotFound(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
+    #: the last key set fetched successfully, and when
     keys: PyJWKSet | None
     fetched: float
+    #: the last failure, and when (``None`` once a fetch succeeds)
     error: FetchError | None = None
-    #: the thumbprints a failed fetch was tried with (new ones deserve a new try)
-    thumbprints: tuple[str, ...] = ()
+    failed: float = 0.0
 
 
 class KeySource:
-    """Signing keys by issuer, fetched over HTTPS on demand (thread-safe)."""
+    """Signing keys by issuer, fetched over HTTPS on demand (thread-safe).
+
+    Entries are keyed by the issuer *and* the thumbprints that vouched for the
+    fetch, so keys fetched under one IAM provider's pins never serve another
+    provider (of another account, say) that pins differently, and a changed
+    thumbprint list means a fresh fetch.  Only one fetch per entry runs at a
+    time; concurrent requests wait for it rather than hitting the issuer too.
+    """
 
     def __init__(
         self, fetch: Fetch = get_json, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._fetch = fetch
         self._clock = clock
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[_EntryKey, _Entry] = {}
+        self._fetching: dict[_EntryKey, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def key(self, issuer_url: str, key_id: str | None, thumbprints: Sequence[str]) -> PyJWK:
@@ -63,38 +74,74 @@ class KeySource:
         Raises :class:`FetchError` when the issuer cannot be read and
         :class:`KeyNotFound` when it has no such key.
         """
-        now = self._clock()
+        entry_key = (issuer_url, tuple(sorted(t.lower() for t in thumbprints)))
+        entry = self._usable(entry_key, key_id)
+        if isinstance(entry, PyJWK):
+            return entry
         with self._lock:
-            entry = self._entries.get(issuer_url)
-        if entry is not None and entry.error is None and now - entry.fetched <= KEYS_TTL:
-            found = _pick(entry.keys, key_id) if entry.keys is not None else None
-            if found is not None or now - entry.fetched < REFETCH_AFTER:
-                return _found(found, issuer_url, key_id)
-        elif (
-            entry is not None
-            and entry.error is not None
-            and now - entry.fetched <= FAILURE_TTL
-            and entry.thumbprints == tuple(thumbprints)
-        ):
-            raise entry.error
-        entry = self._refresh(issuer_url, thumbprints, now)
-        if entry.error is not None:
-            raise entry.error
-        return _found(_pick(entry.keys, key_id) if entry.keys else None, issuer_url, key_id)
+            fetching = self._fetching.setdefault(entry_key, threading.Lock())
+        with fetching:
+            # Another thread may have fetched while this one waited.
+            found = self._usable(entry_key, key_id)
+            if isinstance(found, PyJWK):
+                return found
+            entry = self._refresh(entry_key, thumbprints)
+        keys = entry.keys if entry.keys is not None and self._fresh(entry) else None
+        if keys is None:
+            raise entry.error or KeyNotFound(f"{issuer_url} publishes no signing key")
+        return _found(_pick(keys, key_id), issuer_url, key_id)
 
     def forget(self) -> None:
         """Drop every cached key set."""
         with self._lock:
             self._entries.clear()
 
-    def _refresh(self, issuer_url: str, thumbprints: Sequence[str], now: float) -> _Entry:
-        try:
-            entry = _Entry(_discover(self._fetch, issuer_url, thumbprints), now)
-        except FetchError as exc:
-            entry = _Entry(None, now, exc, tuple(thumbprints))
+    def _fresh(self, entry: _Entry) -> bool:
+        return self._clock() - entry.fetched <= KEYS_TTL
+
+    def _usable(self, entry_key: _EntryKey, key_id: str | None) -> PyJWK | _Entry | None:
+        """The key from the cache, or the entry when a fetch is not worth trying now.
+
+        Raises the cached failure while it is recent and there are no keys to fall
+        back on, and KeyNotFound for an unknown key id within a minute of a fetch.
+        """
+        now = self._clock()
         with self._lock:
-            self._entries[issuer_url] = entry
+            entry = self._entries.get(entry_key)
+        if entry is None:
+            return None
+        recent_failure = entry.error is not None and now - entry.failed <= FAILURE_TTL
+        if entry.keys is not None and self._fresh(entry):
+            found = _pick(entry.keys, key_id)
+            if found is not None:
+                return found
+            if now - entry.fetched < REFETCH_AFTER or recent_failure:
+                raise _missing(entry_key[0], key_id)
+            return None
+        if recent_failure and entry.error is not None:
+            raise entry.error
+        return None
+
+    def _refresh(self, entry_key: _EntryKey, thumbprints: Sequence[str]) -> _Entry:
+        now = self._clock()
+        with self._lock:
+            previous = self._entries.get(entry_key)
+        try:
+            entry = _Entry(_discover(self._fetch, entry_key[0], thumbprints), now)
+        except FetchError as exc:
+            entry = _failed(previous, exc, now)
+        except Exception as exc:  # a provider must never turn into a 500
+            entry = _failed(previous, FetchError(f"{entry_key[0]}: {exc!r}"), now)
+        with self._lock:
+            self._entries[entry_key] = entry
         return entry
+
+
+def _failed(previous: _Entry | None, error: FetchError, now: float) -> _Entry:
+    """A failure, keeping the last good key set (a flaky issuer's keys still verify)."""
+    if previous is not None and previous.keys is not None:
+        return _Entry(previous.keys, previous.fetched, error, now)
+    return _Entry(None, 0.0, error, now)
 
 
 def _discover(fetch: Fetch, issuer_url: str, thumbprints: Sequence[str]) -> PyJWKSet:
@@ -123,8 +170,12 @@ def _pick(keys: PyJWKSet, key_id: str | None) -> PyJWK | None:
 
 def _found(key: PyJWK | None, issuer_url: str, key_id: str | None) -> PyJWK:
     if key is None:
-        raise KeyNotFound(
-            f"{issuer_url} publishes no signing key "
-            + (f"with key id {key_id!r}" if key_id else "usable without a key id")
-        )
+        raise _missing(issuer_url, key_id)
     return key
+
+
+def _missing(issuer_url: str, key_id: str | None) -> KeyNotFound:
+    return KeyNotFound(
+        f"{issuer_url} publishes no signing key "
+        + (f"with key id {key_id!r}" if key_id else "usable without a key id")
+    )

@@ -19,6 +19,7 @@ calling Amazon's or Facebook's servers.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -41,6 +42,8 @@ from ..federated import (
     duration,
     target_role,
 )
+
+log = logging.getLogger(__name__)
 
 ACTION = "sts:AssumeRoleWithWebIdentity"
 TAGS_CLAIM = "https://aws.amazon.com/tags"
@@ -161,8 +164,11 @@ def _verified_claims(
             "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint"
         ) from None
     except Unreachable as exc:
+        # The reason (refused, timed out...) stays in the server log: answering
+        # with it would let callers map the network through provider URLs.
+        log.warning("identity provider %s unreachable: %s", seen.issuer, exc)
         raise IDPCommunicationError(
-            f"The identity provider {seen.issuer} could not be reached: {exc}"
+            f"The identity provider {seen.issuer} could not be reached."
         ) from None
     except (FetchError, KeyNotFound):
         raise InvalidIdentityToken(_NO_KEY) from None
