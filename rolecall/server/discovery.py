@@ -33,7 +33,8 @@ def handle(runtime: Runtime, method: str, path: str) -> tuple[int, bytes]:
     if not known:
         return 404, b'{"message":"Not Found"}'
     if document == _JWKS:
-        return 200, json.dumps(runtime.outbound_keys.jwks(), separators=(",", ":")).encode()
+        keys = runtime.outbound_keys.jwks(issuer_id)
+        return 200, json.dumps(keys, separators=(",", ":")).encode()
     issuer = issuer_url(runtime.settings.public_url, issuer_id)
     body = {
         "claims_supported": [

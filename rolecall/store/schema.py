@@ -425,11 +425,13 @@ outbound_federation = Table(
     Column("updated_at", Timestamp, nullable=False),
 )
 
-# The keys GetWebIdentityToken signs with, one per algorithm, shared by every
-# account and server process; private keys encrypted with the keyring.
+# The keys GetWebIdentityToken signs with: one per algorithm for each issuer
+# (so one account's tokens never verify under another's key set), shared by
+# every server process; private keys encrypted with the keyring.
 outbound_signing_keys = Table(
     "outbound_signing_keys",
     metadata,
+    Column("issuer_id", String(36), primary_key=True),
     Column("kid", String(32), primary_key=True),
     Column("algorithm", String(8), nullable=False),
     Column("private_key_enc", LargeBinary, nullable=False),

@@ -1,11 +1,13 @@
 """The keys GetWebIdentityToken signs with, and the key set issuers publish.
 
 AWS publishes two keys for every outbound issuer: ``RSA_0`` (RS256, 2048 bits)
-and ``EC384_0`` (ES384, P-384).  rolecall keeps one of each for the whole
-server: created on first use, stored with the private key encrypted under the
-keyring, so every server process sharing the store signs with the same keys and
-publishes the same set.  Two processes racing to create a key both try to
-insert the same ``kid``; one wins and the other reads the winner's key.
+and ``EC384_0`` (ES384, P-384).  rolecall keeps a pair for each issuer (one per
+account that enabled the feature), so a relying party that checks only the key
+set never takes one account's token for another's.  Keys are created on first
+use and stored with the private key encrypted under the keyring, so every
+server process sharing the store signs with the same keys and publishes the
+same set.  Two processes racing to create a key both try to insert the same
+row; one wins and the other reads the winner's key.
 """
 
 from __future__ import annotations
@@ -32,22 +34,22 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 class SigningKeys:
-    """The server's outbound signing keys (loaded once, thread-safe)."""
+    """Each outbound issuer's signing keys (loaded once per process, thread-safe)."""
 
     def __init__(self, store: Store, keyring: Keyring) -> None:
         self._store = store
         self._keyring = keyring
-        self._keys: dict[str, PrivateKey] | None = None
+        self._keys: dict[str, dict[str, PrivateKey]] = {}
         self._lock = threading.Lock()
 
-    def private_key(self, algorithm: str) -> tuple[str, PrivateKey]:
-        """The key id and private key for ``algorithm`` (RS256 or ES384)."""
-        keys = self._load()
+    def private_key(self, issuer_id: str, algorithm: str) -> tuple[str, PrivateKey]:
+        """The key id and private key ``issuer_id`` signs with for ``algorithm``."""
+        keys = self._load(issuer_id)
         return KEY_IDS[algorithm], keys[algorithm]
 
-    def jwks(self) -> dict[str, Any]:
-        """The JSON Web Key Set an issuer publishes (public halves only)."""
-        keys = self._load()
+    def jwks(self, issuer_id: str) -> dict[str, Any]:
+        """The JSON Web Key Set the issuer publishes (public halves only)."""
+        keys = self._load(issuer_id)
         out: list[dict[str, Any]] = []
         for algorithm, kid in KEY_IDS.items():
             public = keys[algorithm].public_key()
@@ -58,14 +60,15 @@ class SigningKeys:
             out.append(dict(sorted(jwk.items())))
         return {"keys": out}
 
-    def _load(self) -> dict[str, PrivateKey]:
+    def _load(self, issuer_id: str) -> dict[str, PrivateKey]:
         with self._lock:
-            if self._keys is None:
-                self._keys = self._read_or_create()
-            return self._keys
+            found = self._keys.get(issuer_id)
+            if found is None:
+                found = self._keys[issuer_id] = self._read_or_create(issuer_id)
+            return found
 
-    def _read_or_create(self) -> dict[str, PrivateKey]:
-        found = self._read()
+    def _read_or_create(self, issuer_id: str) -> dict[str, PrivateKey]:
+        found = self._read(issuer_id)
         for algorithm, kid in KEY_IDS.items():
             if algorithm in found:
                 continue
@@ -74,11 +77,12 @@ class SigningKeys:
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
-            blob = self._keyring.encrypt(pem, purpose=_PURPOSE, aad=kid.encode())
+            blob = self._keyring.encrypt(pem, purpose=_PURPOSE, aad=_aad(issuer_id, kid))
             try:
                 with self._store.write() as conn:
                     conn.execute(
                         insert(t.outbound_signing_keys).values(
+                            issuer_id=issuer_id,
                             kid=kid,
                             algorithm=algorithm,
                             private_key_enc=blob,
@@ -87,18 +91,30 @@ class SigningKeys:
                     )
             except IntegrityError:
                 pass  # another process created it first: use theirs
-        return self._read()
+        return self._read(issuer_id)
 
-    def _read(self) -> dict[str, PrivateKey]:
+    def _read(self, issuer_id: str) -> dict[str, PrivateKey]:
         with self._store.read() as conn:
-            rows = conn.execute(select(t.outbound_signing_keys)).all()
+            rows = conn.execute(
+                select(t.outbound_signing_keys).where(
+                    t.outbound_signing_keys.c.issuer_id == issuer_id
+                )
+            ).all()
         out: dict[str, PrivateKey] = {}
         for row in rows:
-            pem = self._keyring.decrypt(row.private_key_enc, purpose=_PURPOSE, aad=row.kid.encode())
+            pem = self._keyring.decrypt(
+                row.private_key_enc, purpose=_PURPOSE, aad=_aad(issuer_id, row.kid)
+            )
             key = serialization.load_pem_private_key(pem, password=None)
             if isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
                 out[row.algorithm] = key
         return out
+
+
+def _aad(issuer_id: str, kid: str) -> bytes:
+    # Binds each encrypted key to its issuer: a row copied to another issuer
+    # does not decrypt.
+    return f"{issuer_id}|{kid}".encode()
 
 
 def _new_key(algorithm: str) -> PrivateKey:

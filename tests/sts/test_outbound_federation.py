@@ -266,3 +266,29 @@ def test_aws_cli(iam, account) -> None:  # type: ignore[no-untyped-def]
     claims = verify(json.loads(done.stdout)["WebIdentityToken"], "relying-party")
     assert claims["iss"] == issuer
     assert claims["sub"] == f"arn:aws:iam::{account.id}:root"
+
+
+def test_each_issuer_signs_with_its_own_keys(iam, account, server_store) -> None:  # type: ignore[no-untyped-def]
+    from conftest import Account  # type: ignore[import-not-found]
+
+    from rolecall.iam.accounts import create_account
+
+    root = create_account(server_store, account.server.keyring, name="other")
+    other = Account(account.server, root.account_id, root.access_key_id, root.secret_access_key)
+    issuer = iam.enable_outbound_web_identity_federation()["IssuerIdentifier"]
+    other_issuer = other.client("iam").enable_outbound_web_identity_federation()["IssuerIdentifier"]
+    assert issuer != other_issuer
+    ours = fetch(f"{issuer}/.well-known/jwks.json")[1]
+    theirs = fetch(f"{other_issuer}/.well-known/jwks.json")[1]
+    assert [k["kid"] for k in ours["keys"]] == [k["kid"] for k in theirs["keys"]]
+    assert ours != theirs
+    # A relying party that checks only the key set still tells the accounts apart.
+    token = other.client("sts").get_web_identity_token(Audience=["x"], SigningAlgorithm="RS256")
+    foreign = jwt.PyJWKClient(f"{issuer}/.well-known/jwks.json")
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(
+            token["WebIdentityToken"],
+            foreign.get_signing_key_from_jwt(token["WebIdentityToken"]),
+            algorithms=["RS256"],
+            audience="x",
+        )

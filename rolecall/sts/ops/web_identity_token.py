@@ -113,7 +113,7 @@ def get_web_identity_token(call: Call) -> dict[str, Any]:
     }
     if len(json.dumps(claims, separators=(",", ":")).encode()) > MAX_PAYLOAD_BYTES:
         raise JWTPayloadSizeExceededException("JWT payload exceeds maximum allowed size")
-    kid, key = call.runtime.outbound_keys.private_key(algorithm)
+    kid, key = call.runtime.outbound_keys.private_key(found.issuer_id, algorithm)
     token = jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid, "typ": "JWT"})
     return {
         "WebIdentityToken": token,

@@ -34,11 +34,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "outbound_signing_keys",
+        sa.Column("issuer_id", sa.String(length=36), nullable=False),
         sa.Column("kid", sa.String(length=32), nullable=False),
         sa.Column("algorithm", sa.String(length=8), nullable=False),
         sa.Column("private_key_enc", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("kid", name=op.f("pk_outbound_signing_keys")),
+        sa.PrimaryKeyConstraint("issuer_id", "kid", name=op.f("pk_outbound_signing_keys")),
     )
 
 
