@@ -243,3 +243,35 @@ def test_a_provider_that_never_answers_is_cut_off(monkeypatch) -> None:  # type:
     silent.close()
     assert not worker.is_alive()
     assert isinstance(outcome[0], Unreachable)
+
+
+def test_a_key_published_without_alg_signs_with_any_algorithm_of_its_type() -> None:
+    signer = new_key("RS256")
+    published = signer.jwk()
+    del published["alg"]  # RFC 7517: optional; PyJWT alone would assume RS256
+
+    def fetch(url: str, thumbprints: Sequence[str]) -> Any:
+        if url.endswith("openid-configuration"):
+            return {"jwks_uri": "https://issuer.example/jwks"}
+        return {"keys": [published]}
+
+    source = KeySource(fetch)
+    issuer = "https://issuer.example"
+    now = time.time()
+    token = jwt.encode(
+        {"iss": issuer, "sub": "s", "aud": "a", "exp": int(now) + 60},
+        signer.private,
+        algorithm="RS384",
+        headers={"kid": signer.kid},
+    )
+    key = source.key(issuer, signer.kid, [], "RS384")
+    assert id_token.verify(token, key, issuer=issuer, now=now)["sub"] == "s"
+    # An EC algorithm never binds to an RSA key.
+    assert source.key(issuer, signer.kid, [], "ES384").algorithm_name == "RS256"
+
+    declared = KeySource(
+        lambda url, t: fetch(url, t) if "openid" in url else {"keys": [signer.jwk()]}
+    )
+    pinned_alg = declared.key(issuer, signer.kid, [], "RS384")
+    with pytest.raises(id_token.InvalidToken):  # a declared alg is never overridden
+        id_token.verify(token, pinned_alg, issuer=issuer, now=now)

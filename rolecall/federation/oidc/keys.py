@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jwt import PyJWK, PyJWKSet
-from jwt.exceptions import PyJWKError, PyJWKSetError
+from jwt import PyJWK
+from jwt.exceptions import InvalidKeyError, PyJWKError
 
 from ..https import FetchError, get_json
 
@@ -30,6 +30,9 @@ REFETCH_AFTER = 60.0
 FAILURE_TTL = 10.0
 
 Fetch = Callable[[str, Sequence[str]], Any]
+#: An issuer's usable keys: each JWK as published, and parsed.
+KeySet = list[tuple[dict[str, Any], PyJWK]]
+_FAMILIES = {"RS": "RSA", "ES": "EC"}
 #: An issuer URL and the (sorted, lower-case) thumbprints its keys were fetched under.
 _EntryKey = tuple[str, tuple[str, ...]]
 
@@ -41,7 +44,7 @@ class KeyNotFound(Exception):
 @dataclass(frozen=True, slots=True)
 class _Entry:
     #: the last key set fetched successfully, and when
-    keys: PyJWKSet | None
+    keys: KeySet | None
     fetched: float
     #: the last failure, and when (``None`` once a fetch succeeds)
     error: FetchError | None = None
@@ -67,29 +70,36 @@ class KeySource:
         self._fetching: dict[_EntryKey, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def key(self, issuer_url: str, key_id: str | None, thumbprints: Sequence[str]) -> PyJWK:
+    def key(
+        self,
+        issuer_url: str,
+        key_id: str | None,
+        thumbprints: Sequence[str],
+        algorithm: str | None = None,
+    ) -> PyJWK:
         """The key ``key_id`` of the issuer at ``issuer_url`` (https URL, no trailing slash).
 
         Without a key id the issuer's set must hold exactly one signing key.
+        ``algorithm`` is the token's: a key published without ``alg`` is bound to it.
         Raises :class:`FetchError` when the issuer cannot be read and
         :class:`KeyNotFound` when it has no such key.
         """
         entry_key = (issuer_url, tuple(sorted(t.lower() for t in thumbprints)))
-        entry = self._usable(entry_key, key_id)
+        entry = self._usable(entry_key, key_id, algorithm)
         if isinstance(entry, PyJWK):
             return entry
         with self._lock:
             fetching = self._fetching.setdefault(entry_key, threading.Lock())
         with fetching:
             # Another thread may have fetched while this one waited.
-            found = self._usable(entry_key, key_id)
+            found = self._usable(entry_key, key_id, algorithm)
             if isinstance(found, PyJWK):
                 return found
             entry = self._refresh(entry_key, thumbprints)
         keys = entry.keys if entry.keys is not None and self._fresh(entry) else None
         if keys is None:
             raise entry.error or KeyNotFound(f"{issuer_url} publishes no signing key")
-        return _found(_pick(keys, key_id), issuer_url, key_id)
+        return _found(_pick(keys, key_id, algorithm), issuer_url, key_id)
 
     def forget(self) -> None:
         """Drop every cached key set."""
@@ -99,7 +109,9 @@ class KeySource:
     def _fresh(self, entry: _Entry) -> bool:
         return self._clock() - entry.fetched <= KEYS_TTL
 
-    def _usable(self, entry_key: _EntryKey, key_id: str | None) -> PyJWK | _Entry | None:
+    def _usable(
+        self, entry_key: _EntryKey, key_id: str | None, algorithm: str | None
+    ) -> PyJWK | _Entry | None:
         """The key from the cache, or the entry when a fetch is not worth trying now.
 
         Raises the cached failure while it is recent and there are no keys to fall
@@ -112,7 +124,7 @@ class KeySource:
             return None
         recent_failure = entry.error is not None and now - entry.failed <= FAILURE_TTL
         if entry.keys is not None and self._fresh(entry):
-            found = _pick(entry.keys, key_id)
+            found = _pick(entry.keys, key_id, algorithm)
             if found is not None:
                 return found
             if now - entry.fetched < REFETCH_AFTER or recent_failure:
@@ -144,7 +156,7 @@ def _failed(previous: _Entry | None, error: FetchError, now: float) -> _Entry:
     return _Entry(None, 0.0, error, now)
 
 
-def _discover(fetch: Fetch, issuer_url: str, thumbprints: Sequence[str]) -> PyJWKSet:
+def _discover(fetch: Fetch, issuer_url: str, thumbprints: Sequence[str]) -> KeySet:
     config = fetch(f"{issuer_url}/.well-known/openid-configuration", thumbprints)
     if not isinstance(config, dict):
         raise FetchError(f"{issuer_url}'s OpenID configuration is not a JSON object")
@@ -152,20 +164,46 @@ def _discover(fetch: Fetch, issuer_url: str, thumbprints: Sequence[str]) -> PyJW
     if not isinstance(jwks_uri, str) or not jwks_uri.startswith("https://"):
         raise FetchError(f"{issuer_url}'s OpenID configuration has no https jwks_uri")
     document = fetch(jwks_uri, thumbprints)
-    try:
-        return PyJWKSet.from_dict(document)
-    except (PyJWKSetError, PyJWKError, AttributeError, TypeError, ValueError) as exc:
-        raise FetchError(f"{jwks_uri} is not a usable JSON Web Key Set: {exc}") from None
+    entries = document.get("keys") if isinstance(document, dict) else None
+    keys: KeySet = []
+    for data in entries if isinstance(entries, list) else []:
+        if not isinstance(data, dict):
+            continue
+        try:
+            keys.append((data, PyJWK(data)))
+        except (PyJWKError, InvalidKeyError, AttributeError, TypeError, ValueError):
+            continue  # a key of a kind rolecall cannot use (as PyJWKSet skips them)
+    if not keys:
+        raise FetchError(f"{jwks_uri} is not a JSON Web Key Set with a usable key")
+    return keys
 
 
-def _pick(keys: PyJWKSet, key_id: str | None) -> PyJWK | None:
-    signing = [k for k in keys.keys if k.public_key_use in (None, "sig")]
+def _pick(keys: KeySet, key_id: str | None, algorithm: str | None = None) -> PyJWK | None:
+    """The signing key named ``key_id`` (or the only one), bound to ``algorithm``.
+
+    A JWK without ``alg`` may sign with any algorithm of its type (RFC 7517);
+    PyJWT would assume RS256 or ES256, so such a key is rebound to the token's
+    algorithm when the families agree.  A declared ``alg`` is never overridden.
+    """
+    signing = [(d, k) for d, k in keys if k.public_key_use in (None, "sig")]
     if key_id is None:
-        return signing[0] if len(signing) == 1 else None
-    for key in signing:
-        if key.key_id == key_id:
+        chosen = signing[0] if len(signing) == 1 else None
+    else:
+        chosen = next(((d, k) for d, k in signing if k.key_id == key_id), None)
+    if chosen is None:
+        return None
+    data, key = chosen
+    if (
+        algorithm is not None
+        and "alg" not in data
+        and algorithm != key.algorithm_name
+        and _FAMILIES.get(algorithm[:2]) == data.get("kty")
+    ):
+        try:
+            return PyJWK(data, algorithm=algorithm)
+        except (PyJWKError, InvalidKeyError, ValueError):
             return key
-    return None
+    return key
 
 
 def _found(key: PyJWK | None, issuer_url: str, key_id: str | None) -> PyJWK:

@@ -158,7 +158,9 @@ def _verified_claims(
 ) -> dict[str, Any]:
     thumbprints = json.loads(provider.thumbprints)
     try:
-        key = call.runtime.oidc_keys.key(seen.issuer.rstrip("/"), seen.key_id, thumbprints)
+        key = call.runtime.oidc_keys.key(
+            seen.issuer.rstrip("/"), seen.key_id, thumbprints, seen.algorithm
+        )
     except UntrustedCertificate:
         raise InvalidIdentityToken(
             "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint"
