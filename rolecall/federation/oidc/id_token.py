@@ -46,8 +46,9 @@ def peek(token: str) -> UnverifiedToken:
     try:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
-        raise InvalidToken(f"the token is not a JWT: {exc}") from None
+    except jwt.PyJWTError:
+        # The parser's own wording (byte offsets, codec names) helps nobody.
+        raise InvalidToken("the token is not a well-formed JWT") from None
     issuer = claims.get("iss")
     if not isinstance(issuer, str) or not issuer:
         raise InvalidToken("the token has no issuer (iss) claim")
