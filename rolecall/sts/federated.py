@@ -21,19 +21,18 @@ from rolecall.api.context import request_tag_keys
 from rolecall.auth.principal import Principal, Session, SessionKind
 from rolecall.iam.records import RoleRecord
 from rolecall.policy import PrincipalPolicies, ResourcePolicies, policy_group
-from rolecall.protocol.errors import AccessDenied, ValidationError
+from rolecall.protocol.errors import AccessDenied, InvalidParameterValue
 
 from .errors import InvalidIdentityToken
 from .ops.assume_role import find_role, trust_group
 from .sessions import (
-    MAX_SESSION_TAGS,
     check_session_policies,
+    check_tags,
     new_key_pair,
     packed_size,
     role_session_result,
 )
 
-DEFAULT_DURATION = 3600
 #: The callers have no identity-based policies: only the trust policy can let them in.
 NO_IDENTITY_POLICIES = PrincipalPolicies(identity=policy_group([]))
 _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
@@ -54,15 +53,6 @@ def target_role(call: Call, action: str) -> RoleRecord:
     return role
 
 
-def duration(role: RoleRecord, requested: int | None) -> int:
-    """``DurationSeconds`` checked against the role (default one hour)."""
-    if requested is not None and requested > role.max_session_duration:
-        raise ValidationError(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-        )
-    return requested or DEFAULT_DURATION
-
-
 def check_source_identity(value: str) -> None:
     """AWS's rule for a source identity supplied by an identity provider."""
     if not _SESSION_NAME.fullmatch(value) or value.lower().startswith("aws:"):
@@ -72,12 +62,12 @@ def check_source_identity(value: str) -> None:
 
 
 def check_idp_tags(tags: Sequence[tuple[str, str]], transitive: Sequence[str]) -> None:
-    """Session tags supplied by an identity provider: AWS's tag rules."""
-    if len(tags) > MAX_SESSION_TAGS:
-        raise InvalidIdentityToken(
-            f"The number of session tags exceeds the limit of {MAX_SESSION_TAGS}."
-        )
-    seen: set[str] = set()
+    """Session tags supplied by an identity provider: AWS's tag rules.
+
+    A request's Tags were checked against the model's patterns; tags from a
+    token or assertion were not, so their form is checked here first.  Every
+    refusal is InvalidIdentityToken: the fault is in what the provider sent.
+    """
     for key, value in tags:
         if not 1 <= len(key) <= 128 or not _TAG_TEXT.fullmatch(key):
             raise InvalidIdentityToken(f"Session tag key {key!r} is not a valid tag key.")
@@ -87,16 +77,10 @@ def check_idp_tags(tags: Sequence[tuple[str, str]], transitive: Sequence[str]) -
             )
         if key.lower().startswith("aws:"):
             raise InvalidIdentityToken("Session tag keys can't start with 'aws:'.")
-        if key.lower() in seen:
-            raise InvalidIdentityToken(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-            )
-        seen.add(key.lower())
-    for key in transitive:
-        if key.lower() not in seen:
-            raise InvalidIdentityToken(
-                f"The transitive tag key {key} must also be included in the session tags."
-            )
+    try:
+        check_tags([{"Key": k, "Value": v} for k, v in tags], transitive)
+    except InvalidParameterValue as exc:
+        raise InvalidIdentityToken(exc.message) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,12 @@ from rolecall.iam import arns, ids
 from rolecall.iam.directory import AccountView
 from rolecall.iam.documents import check_document
 from rolecall.policy import PolicyKind
-from rolecall.protocol.errors import AWSError, InvalidParameterValue, MalformedPolicyDocument
+from rolecall.protocol.errors import (
+    AWSError,
+    InvalidParameterValue,
+    MalformedPolicyDocument,
+    ValidationError,
+)
 
 from .tokens import SessionTokenCodec
 
@@ -29,6 +34,9 @@ if TYPE_CHECKING:
     from rolecall.iam.records import RoleRecord
 
 SESSION_POLICY_MAX = 2048
+#: A role session's default length, and the cap when one role session assumes a role.
+DEFAULT_DURATION = 3600
+CHAINED_MAX = 3600
 #: Bytes available to the packed (compressed) session policies and tags.
 PACKED_ALLOTMENT = 2048
 MAX_SESSION_TAGS = 50
@@ -39,6 +47,25 @@ class PackedPolicyTooLarge(AWSError):
 
     code = "PackedPolicyTooLarge"
     status = 400
+
+
+def role_duration(role: RoleRecord, requested: int | None, *, chained: bool = False) -> int:
+    """``DurationSeconds`` of a role session, checked as AWS does (default one hour).
+
+    Up to the role's MaxSessionDuration, or one hour for role chaining (a session
+    assuming a role).
+    """
+    if requested is not None:
+        if chained and requested > CHAINED_MAX:
+            raise ValidationError(
+                "The requested DurationSeconds exceeds the 1 hour session limit "
+                "for roles assumed by role chaining."
+            )
+        if not chained and requested > role.max_session_duration:
+            raise ValidationError(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            )
+    return requested or DEFAULT_DURATION
 
 
 def check_session_policies(

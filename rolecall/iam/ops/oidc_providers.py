@@ -70,12 +70,17 @@ def _check_client_ids(client_ids: list[str]) -> None:
         )
 
 
-def _provider(conn: Connection, call: Call, arn: str, *, deleting: bool = False) -> Any:
-    row = conn.execute(
+def find_provider(conn: Connection, account_id: str, arn: str) -> Any:
+    """The provider row ``arn`` of ``account_id``, or ``None``."""
+    return conn.execute(
         select(t.oidc_providers).where(
-            and_(t.oidc_providers.c.arn == arn, t.oidc_providers.c.account_id == call.account_id)
+            and_(t.oidc_providers.c.arn == arn, t.oidc_providers.c.account_id == account_id)
         )
     ).first()
+
+
+def _provider(conn: Connection, call: Call, arn: str, *, deleting: bool = False) -> Any:
+    row = find_provider(conn, call.account_id, arn)
     if row is None:
         if deleting:
             raise NoSuchEntity(f"OpenId connect Provider {arn} cannot be found.")

@@ -130,12 +130,17 @@ def decryption_keys(keyring: Keyring, arn: str, private_keys: str | None) -> lis
     return out
 
 
-def _provider(conn: Connection, call: Call, arn: str) -> Any:
-    row = conn.execute(
+def find_provider(conn: Connection, account_id: str, arn: str) -> Any:
+    """The provider row ``arn`` of ``account_id``, or ``None``."""
+    return conn.execute(
         select(t.saml_providers).where(
-            and_(t.saml_providers.c.arn == arn, t.saml_providers.c.account_id == call.account_id)
+            and_(t.saml_providers.c.arn == arn, t.saml_providers.c.account_id == account_id)
         )
     ).first()
+
+
+def _provider(conn: Connection, call: Call, arn: str) -> Any:
+    row = find_provider(conn, call.account_id, arn)
     if row is None:
         raise NoSuchEntity(f"Manifest not found for arn {arn}")
     return row

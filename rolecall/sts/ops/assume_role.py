@@ -19,7 +19,7 @@ from rolecall.auth.principal import PrincipalKind, Session, SessionKind
 from rolecall.iam import arns
 from rolecall.iam.records import RoleRecord
 from rolecall.policy import PolicyError, PolicyKind, ResourcePolicies, compile_policy, policy_group
-from rolecall.protocol.errors import AccessDenied, InvalidParameterValue, ValidationError
+from rolecall.protocol.errors import AccessDenied, InvalidParameterValue
 
 from ..mfa_check import mfa_time
 from ..sessions import (
@@ -27,11 +27,9 @@ from ..sessions import (
     check_tags,
     new_key_pair,
     packed_size,
+    role_duration,
     role_session_result,
 )
-
-CHAINED_MAX = 3600
-DEFAULT_DURATION = 3600
 
 
 def _denied(call: Call, role_arn: str) -> AccessDenied:
@@ -80,20 +78,7 @@ def assume_role(call: Call) -> dict[str, Any]:
         raise _denied(call, role_arn)
     call.touch("role", role.arn)
     previous = caller.session
-    chained = previous is not None
-    duration: int | None = p.get("DurationSeconds")
-    if chained:
-        # Role chaining (temporary credentials assuming a role) is capped at one hour.
-        if duration is not None and duration > CHAINED_MAX:
-            raise ValidationError(
-                "The requested DurationSeconds exceeds the 1 hour session limit "
-                "for roles assumed by role chaining."
-            )
-    elif duration is not None and duration > role.max_session_duration:
-        raise ValidationError(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-        )
-    duration = duration or DEFAULT_DURATION
+    duration = role_duration(role, p.get("DurationSeconds"), chained=previous is not None)
 
     tags: list[dict[str, str]] = list(p.get("Tags") or [])
     transitive: list[str] = list(p.get("TransitiveTagKeys") or [])

@@ -27,16 +27,14 @@ from datetime import UTC
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from sqlalchemy import and_, select
 
 from rolecall.api.call import Call
 from rolecall.api.registry import operation
 from rolecall.auth.principal import Principal, PrincipalKind
 from rolecall.federation.saml import assertion as saml
 from rolecall.federation.saml import aws_attributes
-from rolecall.iam.ops.saml_providers import decryption_keys
+from rolecall.iam.ops.saml_providers import decryption_keys, find_provider
 from rolecall.protocol.errors import ValidationError
-from rolecall.store import schema as t
 
 from ..errors import ExpiredTokenException, IDPRejectedClaim, InvalidIdentityToken
 from ..federated import (
@@ -45,9 +43,9 @@ from ..federated import (
     check_idp_tags,
     check_source_identity,
     denied,
-    duration,
     target_role,
 )
+from ..sessions import role_duration
 
 ACTION = "sts:AssumeRoleWithSAML"
 #: The saml: keys a session keeps for its permission policies (``${saml:sub}``), as
@@ -72,7 +70,9 @@ def assume_role_with_saml(call: Call) -> dict[str, Any]:
     if match is None:
         raise ValidationError("Request ARN is invalid")
     provider_name = match.group(2)
-    provider = _provider(call, provider_arn)
+    with call.runtime.store.read() as conn:
+        # Only a provider of the role's account can vouch for its callers.
+        provider = find_provider(conn, call.account_id, provider_arn)
     if provider is None:
         raise denied(ACTION)
     call.touch("saml-provider", provider_arn)
@@ -113,7 +113,7 @@ def assume_role_with_saml(call: Call) -> dict[str, Any]:
     role = target_role(call, ACTION)
     if role.name.startswith(_SSO_ROLE_PREFIX):
         raise denied(ACTION)
-    seconds = duration(role, p.get("DurationSeconds"))
+    seconds = role_duration(role, p.get("DurationSeconds"))
     if session_duration is not None:
         seconds = min(seconds, session_duration)
     if verified.session_not_on_or_after is not None:
@@ -170,19 +170,6 @@ def assume_role_with_saml(call: Call) -> dict[str, Any]:
     result["Audience"] = verified.recipient
     result["NameQualifier"] = name_qualifier
     return result
-
-
-def _provider(call: Call, arn: str) -> Any:
-    """The IAM SAML provider ``arn`` if it belongs to the role's account."""
-    with call.runtime.store.read() as conn:
-        return conn.execute(
-            select(t.saml_providers).where(
-                and_(
-                    t.saml_providers.c.account_id == call.account_id,
-                    t.saml_providers.c.arn == arn,
-                )
-            )
-        ).first()
 
 
 def _verified(

@@ -22,16 +22,13 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import and_, select
-
 from rolecall.api.call import Call
 from rolecall.api.registry import operation
 from rolecall.auth.principal import Principal, PrincipalKind
 from rolecall.federation.https import FetchError, Unreachable, UntrustedCertificate
 from rolecall.federation.oidc import id_token
 from rolecall.federation.oidc.keys import KeyNotFound
-from rolecall.iam.ops.oidc_providers import provider_arn
-from rolecall.store import schema as t
+from rolecall.iam.ops.oidc_providers import find_provider, provider_arn
 
 from ..errors import ExpiredTokenException, IDPCommunicationError, InvalidIdentityToken
 from ..federated import (
@@ -39,9 +36,9 @@ from ..federated import (
     assume,
     check_idp_tags,
     check_source_identity,
-    duration,
     target_role,
 )
+from ..sessions import role_duration
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +118,7 @@ def assume_role_with_web_identity(call: Call) -> dict[str, Any]:
         role=role,
         caller=caller,
         session_name=p["RoleSessionName"],
-        duration=duration(role, p.get("DurationSeconds")),
+        duration=role_duration(role, p.get("DurationSeconds")),
         provider_arn=arn,
         federation="oidc",
         keys=_condition_keys(provider.url, arn, claims, audience),
@@ -141,16 +138,10 @@ def _provider(call: Call, issuer: str) -> Any:
     """The IAM OIDC provider of the role's account whose URL is the token's issuer."""
     if not issuer.startswith("https://"):
         return None
-    url = issuer[len("https://") :]
     with call.runtime.store.read() as conn:
-        return conn.execute(
-            select(t.oidc_providers).where(
-                and_(
-                    t.oidc_providers.c.account_id == call.account_id,
-                    t.oidc_providers.c.url == url,
-                )
-            )
-        ).first()
+        return find_provider(
+            conn, call.account_id, provider_arn(call.account_id, issuer[len("https://") :])
+        )
 
 
 def _verified_claims(
