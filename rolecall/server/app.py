@@ -13,7 +13,6 @@ which is awaited without blocking other requests.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import os
@@ -99,19 +98,22 @@ class RolecallApp:
             return
         client = scope.get("client")
         user_agent = next((v for k, v in headers if k.lower() == "user-agent"), None)
-        handle = functools.partial(
-            self.dispatcher.handle,
-            request,
-            source_ip=client[0] if client else "127.0.0.1",
-            secure=scope.get("scheme") == "https",
-            user_agent=user_agent,
-        )
+        source_ip = client[0] if client else "127.0.0.1"
+        secure = scope.get("scheme") == "https"
         try:
-            reply = handle(may_block=False)
+            reply = self.dispatcher.handle(
+                request, source_ip=source_ip, secure=secure, user_agent=user_agent, may_block=False
+            )
         except MustNotBlock:
             # Web identity and SAML calls may wait seconds on an identity provider
             # (fetching its keys): keep them off the event loop.
-            reply = await asyncio.to_thread(handle)
+            reply = await asyncio.to_thread(
+                self.dispatcher.handle,
+                request,
+                source_ip=source_ip,
+                secure=secure,
+                user_agent=user_agent,
+            )
         if reply.event is not None and self.audit is not None:
             written = self.audit.submit(
                 reply.event, wait=reply.durable, loop=asyncio.get_running_loop()
